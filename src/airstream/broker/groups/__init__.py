@@ -1,0 +1,1 @@
+"""Consumer groups: the group coordinator (classic protocol) and the committed-offset store."""

@@ -1,0 +1,373 @@
+"""The metadata store's interface: small verbs over DAGs, runs, task instances and settings.
+
+Every verb is one transaction: it either happens completely or not at all. Implementations
+must be safe to call from several threads and several processes at once (the scheduler, the
+API server and task processes share one database). Records are described in
+:mod:`airstream.store.records`; filters and paging in :mod:`airstream.store.queries`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from airstream.store.queries import (
+    DagQuery,
+    DagRunQuery,
+    LogEventQuery,
+    Page,
+    TaskInstanceQuery,
+)
+from airstream.store.records import (
+    Connection,
+    DagModel,
+    DagRun,
+    DagRunState,
+    LogEvent,
+    ParseImportError,
+    Pool,
+    SerializedDag,
+    TaskInstance,
+    TaskInstanceKey,
+    TaskInstanceState,
+    TaskReschedule,
+    Variable,
+    XComEntry,
+)
+
+#: ``expected`` argument of the compare-and-set verbs: one state, any of several, or no check.
+ExpectedTiState = TaskInstanceState | Collection[TaskInstanceState] | None
+ExpectedRunState = DagRunState | Collection[DagRunState] | None
+
+
+class MetadataStore(abc.ABC):
+    """Where airstream keeps everything that outlives a process, behind small verbs."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. The store must not be used afterwards."""
+
+    def __enter__(self) -> MetadataStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- DAGs --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def upsert_dag(self, dag: DagModel, serialized: Mapping[str, Any] | None = None) -> None:
+        """Insert or update a DAG after parsing; clears ``is_stale``.
+
+        ``is_paused``, ``has_import_errors`` and the ``next_dagrun*`` columns are taken from
+        ``dag`` only when the DAG is new: a pause set by a user and the next run computed by
+        the scheduler survive re-parsing (change them with :meth:`set_paused` and
+        :meth:`update_dag`). ``serialized`` (the JSON structure) replaces the stored one
+        when given and different.
+        """
+
+    @abc.abstractmethod
+    def get_dag(self, dag_id: str) -> DagModel | None:
+        """The DAG row, or ``None``."""
+
+    @abc.abstractmethod
+    def list_dags(self, query: DagQuery | None = None, page: Page | None = None) -> list[DagModel]:
+        """DAGs matching ``query`` (ordered by ``dag_id`` unless ``page.order_by`` says)."""
+
+    @abc.abstractmethod
+    def count_dags(self, query: DagQuery | None = None) -> int:
+        """How many DAGs :meth:`list_dags` would return without paging."""
+
+    @abc.abstractmethod
+    def set_paused(self, dag_id: str, is_paused: bool) -> bool:
+        """Pause or unpause a DAG; ``False`` if there is no such DAG."""
+
+    @abc.abstractmethod
+    def update_dag(self, dag_id: str, fields: Mapping[str, Any]) -> bool:
+        """Change some columns of a DAG row (e.g. ``next_dagrun*``); ``False`` if absent."""
+
+    @abc.abstractmethod
+    def mark_stale_dags(
+        self, alive_dag_ids: Collection[str], filelocs: Collection[str] | None = None
+    ) -> list[str]:
+        """Mark DAGs not in ``alive_dag_ids`` stale, optionally only those from ``filelocs``.
+
+        Returns the ids newly marked stale. Stale DAGs keep their runs (as in Airflow 3) and
+        come back to life when a file defines them again.
+        """
+
+    @abc.abstractmethod
+    def delete_dag(self, dag_id: str) -> bool:
+        """Delete a DAG with its runs, task instances, XComs and serialized form."""
+
+    @abc.abstractmethod
+    def get_serialized_dag(self, dag_id: str) -> SerializedDag | None:
+        """The stored JSON structure of a DAG, or ``None``."""
+
+    # -- import errors -----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def replace_import_error(
+        self,
+        filename: str,
+        stacktrace: str | None,
+        timestamp: datetime,
+        bundle_name: str | None = None,
+    ) -> None:
+        """Record the error of ``filename``, replacing any previous one; ``None`` clears it."""
+
+    @abc.abstractmethod
+    def list_import_errors(self, page: Page | None = None) -> list[ParseImportError]:
+        """Current import errors, ordered by filename unless ``page.order_by`` says."""
+
+    @abc.abstractmethod
+    def clear_import_errors(self, filenames: Collection[str] | None = None) -> int:
+        """Remove the errors of ``filenames`` (all when ``None``); returns how many."""
+
+    # -- DAG runs ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_dag_run(self, run: DagRun, tis: Sequence[TaskInstance] = ()) -> DagRun:
+        """Store a new run and return it with ``id`` (and ``queued_at`` if queued) set.
+
+        ``tis``, the run's task instances, are created in the same transaction, so no other
+        process ever sees the run without them. Raises
+        :class:`~airstream.store.errors.DagRunAlreadyExists` if ``(dag_id, run_id)`` is taken.
+        """
+
+    @abc.abstractmethod
+    def get_dag_run(self, dag_id: str, run_id: str) -> DagRun | None:
+        """The run, or ``None``."""
+
+    @abc.abstractmethod
+    def list_dag_runs(
+        self, query: DagRunQuery | None = None, page: Page | None = None
+    ) -> list[DagRun]:
+        """Runs matching ``query``; by default newest ``run_after`` first."""
+
+    @abc.abstractmethod
+    def count_dag_runs(self, query: DagRunQuery | None = None) -> int:
+        """How many runs :meth:`list_dag_runs` would return without paging."""
+
+    @abc.abstractmethod
+    def update_dag_run(
+        self,
+        dag_id: str,
+        run_id: str,
+        fields: Mapping[str, Any],
+        expected: ExpectedRunState = None,
+    ) -> bool:
+        """Change columns of a run (see ``DAG_RUN_MUTABLE_FIELDS``) atomically.
+
+        With ``expected``, only if the run's current state is (one of) it. Returns whether a
+        row changed.
+        """
+
+    def set_dag_run_state(
+        self,
+        dag_id: str,
+        run_id: str,
+        state: DagRunState,
+        expected: ExpectedRunState = None,
+        **fields: Any,
+    ) -> bool:
+        """Compare-and-set a run's state (plus other columns, e.g. ``end_date``)."""
+        return self.update_dag_run(dag_id, run_id, {**fields, "state": state}, expected)
+
+    @abc.abstractmethod
+    def delete_dag_run(self, dag_id: str, run_id: str) -> bool:
+        """Delete a run with its task instances, tries and XComs."""
+
+    # -- task instances ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_tis(self, tis: Sequence[TaskInstance]) -> list[TaskInstance]:
+        """Store new task instances (all or none) and return them with ``id`` set.
+
+        Their DAG runs must exist (:class:`~airstream.store.errors.NotFound` otherwise);
+        a duplicate key raises :class:`~airstream.store.errors.TaskInstanceAlreadyExists`.
+        """
+
+    @abc.abstractmethod
+    def save_ti(self, ti: TaskInstance) -> TaskInstance:
+        """Insert the task instance, or overwrite every column of the stored one but ``id``.
+
+        For callers that keep a task instance in memory and write it back whole (``dags
+        test``); concurrent writers should use :meth:`update_ti` with ``expected`` instead.
+        """
+
+    @abc.abstractmethod
+    def get_ti(self, key: TaskInstanceKey) -> TaskInstance | None:
+        """The task instance, or ``None``."""
+
+    @abc.abstractmethod
+    def list_tis(
+        self, query: TaskInstanceQuery | None = None, page: Page | None = None
+    ) -> list[TaskInstance]:
+        """Task instances matching ``query``; by default ordered by run, task id, map index."""
+
+    def list_run_tis(self, dag_id: str, run_id: str) -> list[TaskInstance]:
+        """Every task instance of one run."""
+        return self.list_tis(TaskInstanceQuery(dag_ids=[dag_id], run_ids=[run_id]))
+
+    @abc.abstractmethod
+    def count_tis(self, query: TaskInstanceQuery | None = None) -> int:
+        """How many task instances :meth:`list_tis` would return without paging."""
+
+    @abc.abstractmethod
+    def update_ti(
+        self,
+        key: TaskInstanceKey,
+        fields: Mapping[str, Any],
+        expected: ExpectedTiState = None,
+    ) -> bool:
+        """Change columns of a task instance (see ``TASK_INSTANCE_MUTABLE_FIELDS``) atomically.
+
+        With ``expected``, only if its current state is (one of) it: this is how the
+        scheduler and task processes make race-free transitions. Returns whether a row changed.
+        """
+
+    def update_ti_state(
+        self,
+        key: TaskInstanceKey,
+        new: TaskInstanceState,
+        expected: ExpectedTiState = None,
+        **fields: Any,
+    ) -> bool:
+        """Compare-and-set a task instance's state (plus other columns, e.g. ``end_date``)."""
+        return self.update_ti(key, {**fields, "state": new}, expected)
+
+    @abc.abstractmethod
+    def delete_tis(self, keys: Iterable[TaskInstanceKey]) -> int:
+        """Delete task instances (with their tries and XComs); returns how many."""
+
+    @abc.abstractmethod
+    def record_ti_try(self, key: TaskInstanceKey) -> TaskInstance:
+        """Copy the task instance's current row into its history of tries and return it.
+
+        Call it when a try ends (before a retry resets the row). Recording the same
+        ``try_number`` again overwrites that try.
+        """
+
+    @abc.abstractmethod
+    def list_ti_tries(self, key: TaskInstanceKey) -> list[TaskInstance]:
+        """Recorded tries of a task instance, oldest first."""
+
+    # -- reschedules -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def add_task_reschedule(self, reschedule: TaskReschedule) -> TaskReschedule:
+        """Record a reschedule of a sensor; its task instance must exist (else NotFound)."""
+
+    @abc.abstractmethod
+    def list_task_reschedules(
+        self, key: TaskInstanceKey, try_number: int | None = None
+    ) -> list[TaskReschedule]:
+        """Reschedules of a task instance (of one try if given), oldest first."""
+
+    @abc.abstractmethod
+    def clear_task_reschedules(self, key: TaskInstanceKey) -> int:
+        """Forget a task instance's reschedules (when it is cleared); returns how many."""
+
+    # -- XCom --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def set_xcom(self, entry: XComEntry) -> None:
+        """Store (or replace) an XCom; its run must exist. The value must be JSON-serializable."""
+
+    @abc.abstractmethod
+    def get_xcom(
+        self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1
+    ) -> XComEntry | None:
+        """One XCom, or ``None`` if it was never pushed (a pushed ``None`` is an entry)."""
+
+    @abc.abstractmethod
+    def list_xcoms(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str | None = None,
+        key: str | None = None,
+        map_index: int | None = None,
+    ) -> list[XComEntry]:
+        """XComs of a run, optionally of one task/key/map index; ordered by task, index, key."""
+
+    @abc.abstractmethod
+    def clear_xcoms(
+        self, dag_id: str, run_id: str, task_id: str | None = None, map_index: int | None = None
+    ) -> int:
+        """Delete XComs of a run (or of one task instance); returns how many."""
+
+    # -- audit log ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def add_log_event(self, event: LogEvent) -> LogEvent:
+        """Append an audit event (``dttm`` defaults to now) and return it with ``id`` set."""
+
+    @abc.abstractmethod
+    def list_log_events(
+        self, query: LogEventQuery | None = None, page: Page | None = None
+    ) -> list[LogEvent]:
+        """Audit events matching ``query``, newest first unless ``page.order_by`` says."""
+
+    # -- variables ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_variable(self, key: str) -> Variable | None:
+        """The stored variable (environment variables are looked up by ``store.secrets``)."""
+
+    @abc.abstractmethod
+    def set_variable(self, key: str, val: str, description: str | None = None) -> None:
+        """Insert or replace a variable; ``description=None`` keeps the current description."""
+
+    @abc.abstractmethod
+    def delete_variable(self, key: str) -> bool:
+        """Delete a variable; ``False`` if there was none."""
+
+    @abc.abstractmethod
+    def list_variables(self, page: Page | None = None) -> list[Variable]:
+        """Variables ordered by key unless ``page.order_by`` says."""
+
+    # -- connections -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_connection(self, conn_id: str) -> Connection | None:
+        """The stored connection (environment variables are looked up by ``store.secrets``)."""
+
+    @abc.abstractmethod
+    def add_connection(self, conn: Connection) -> None:
+        """Insert a connection; raises ``ConnectionAlreadyExists`` if the id is taken."""
+
+    @abc.abstractmethod
+    def set_connection(self, conn: Connection) -> None:
+        """Insert or replace a connection."""
+
+    @abc.abstractmethod
+    def delete_connection(self, conn_id: str) -> bool:
+        """Delete a connection; ``False`` if there was none."""
+
+    @abc.abstractmethod
+    def list_connections(self, page: Page | None = None) -> list[Connection]:
+        """Connections ordered by ``conn_id`` unless ``page.order_by`` says."""
+
+    # -- pools -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_pool(self, name: str) -> Pool | None:
+        """The pool, or ``None``."""
+
+    @abc.abstractmethod
+    def set_pool(self, pool: Pool) -> None:
+        """Insert or replace a pool."""
+
+    @abc.abstractmethod
+    def delete_pool(self, name: str) -> bool:
+        """Delete a pool (never ``default_pool``: that raises ``ValueError``)."""
+
+    @abc.abstractmethod
+    def list_pools(self, page: Page | None = None) -> list[Pool]:
+        """Pools ordered by name unless ``page.order_by`` says."""

@@ -1,0 +1,207 @@
+"""Task instances: creation, compare-and-set updates, their tries and reschedules."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from airstream.store import rows
+from airstream.store import tables as t
+from airstream.store.base import ExpectedTiState
+from airstream.store.errors import NotFound, TaskInstanceAlreadyExists
+from airstream.store.queries import Page, TaskInstanceQuery
+from airstream.store.records import (
+    TASK_INSTANCE_MUTABLE_FIELDS,
+    TaskInstance,
+    TaskInstanceKey,
+    TaskReschedule,
+)
+from airstream.store.sql.statements import in_, paged, run_key, ti_key, ti_state_in
+from airstream.store.sql.transactions import SqlVerbs
+from airstream.store.upsert import upsert
+
+
+class TaskInstanceVerbs(SqlVerbs):
+    """Task instances: creation, compare-and-set updates, their tries and reschedules."""
+
+    def create_tis(self, tis: Sequence[TaskInstance]) -> list[TaskInstance]:
+        try:
+            with self._write() as conn:
+                return insert_tis(conn, tis, self._clock())
+        except sa.exc.IntegrityError as exc:
+            raise duplicate_tis_error(tis) from exc
+
+    def save_ti(self, ti: TaskInstance) -> TaskInstance:
+        values = rows.ti_values(ti) | {
+            "id": ti.id or str(uuid.uuid4()),
+            "updated_at": self._clock(),
+        }
+        key_columns = ["dag_id", "task_id", "run_id", "map_index"]
+        with self._write() as conn:
+            require_runs(conn, {(ti.dag_id, ti.run_id)})
+            upsert(conn, t.task_instance, values, key_columns, [c for c in values if c != "id"])
+            row = conn.execute(sa.select(t.task_instance).where(ti_key(t.task_instance, ti.key)))
+            return rows.ti_from_row(row.mappings().one())
+
+    def get_ti(self, key: TaskInstanceKey) -> TaskInstance | None:
+        stmt = sa.select(t.task_instance).where(ti_key(t.task_instance, key))
+        with self._read() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return rows.ti_from_row(row) if row else None
+
+    def list_tis(
+        self, query: TaskInstanceQuery | None = None, page: Page | None = None
+    ) -> list[TaskInstance]:
+        stmt = sa.select(t.task_instance).where(*_ti_conditions(query or TaskInstanceQuery()))
+        page = page or Page()
+        if page.order_by is None:
+            stmt = stmt.order_by(*(t.task_instance.c[c] for c in _TI_DEFAULT_ORDER))
+            stmt = stmt.offset(page.offset).limit(page.limit)
+        else:
+            stmt = paged(stmt, t.task_instance, page, "id")
+        with self._read() as conn:
+            return [rows.ti_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def count_tis(self, query: TaskInstanceQuery | None = None) -> int:
+        return self._count(
+            sa.select(t.task_instance.c.id).where(*_ti_conditions(query or TaskInstanceQuery()))
+        )
+
+    def update_ti(
+        self,
+        key: TaskInstanceKey,
+        fields: Mapping[str, Any],
+        expected: ExpectedTiState = None,
+    ) -> bool:
+        unknown = set(fields) - TASK_INSTANCE_MUTABLE_FIELDS
+        if unknown:
+            raise ValueError(f"cannot update task instance field(s): {', '.join(sorted(unknown))}")
+        stmt = t.task_instance.update().where(ti_key(t.task_instance, key))
+        if expected is not None:
+            stmt = stmt.where(ti_state_in(expected))
+        values = rows.ti_changes(fields) | {"updated_at": self._clock()}
+        with self._write() as conn:
+            result = conn.execute(stmt.values(values))
+        return result.rowcount > 0
+
+    def delete_tis(self, keys: Iterable[TaskInstanceKey]) -> int:
+        deleted = 0
+        with self._write() as conn:
+            for key in keys:
+                for table in (t.xcom, t.task_instance_history):
+                    conn.execute(table.delete().where(ti_key(table, key)))
+                stmt = t.task_instance.delete().where(ti_key(t.task_instance, key))
+                deleted += conn.execute(stmt).rowcount
+        return deleted
+
+    def record_ti_try(self, key: TaskInstanceKey) -> TaskInstance:
+        history = t.task_instance_history
+        with self._write() as conn:
+            stmt = sa.select(t.task_instance).where(ti_key(t.task_instance, key))
+            row = conn.execute(stmt).mappings().first()
+            if row is None:
+                raise NotFound(f"no task instance {tuple(key)}")
+            values = dict(row)
+            values["task_instance_id"] = values.pop("id")
+            conn.execute(
+                history.delete().where(
+                    ti_key(history, key), history.c.try_number == values["try_number"]
+                )
+            )
+            conn.execute(history.insert().values(values))
+        return rows.ti_from_row(row)
+
+    def list_ti_tries(self, key: TaskInstanceKey) -> list[TaskInstance]:
+        history = t.task_instance_history
+        stmt = sa.select(history).where(ti_key(history, key)).order_by(history.c.try_number)
+        with self._read() as conn:
+            return [rows.ti_history_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def add_task_reschedule(self, reschedule: TaskReschedule) -> TaskReschedule:
+        key = TaskInstanceKey(
+            reschedule.dag_id, reschedule.run_id, reschedule.task_id, reschedule.map_index
+        )
+        values = {name: getattr(reschedule, name) for name in rows.field_names(TaskReschedule)}
+        for name in ("id", "dag_id", "run_id", "task_id", "map_index"):
+            del values[name]
+        if values["duration"] is None:
+            values["duration"] = (reschedule.end_date - reschedule.start_date).total_seconds()
+        with self._write() as conn:
+            ti_id = conn.scalar(sa.select(t.task_instance.c.id).where(ti_key(t.task_instance, key)))
+            if ti_id is None:
+                raise NotFound(f"no task instance {tuple(key)}")
+            result = conn.execute(t.task_reschedule.insert().values(values | {"ti_id": ti_id}))
+            new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        return dataclasses.replace(reschedule, id=new_id, duration=values["duration"])
+
+    def list_task_reschedules(
+        self, key: TaskInstanceKey, try_number: int | None = None
+    ) -> list[TaskReschedule]:
+        ti, tr = t.task_instance, t.task_reschedule
+        stmt = (
+            sa.select(tr, ti.c.dag_id, ti.c.run_id, ti.c.task_id, ti.c.map_index)
+            .join(ti, ti.c.id == tr.c.ti_id)
+            .where(ti_key(ti, key))
+            .order_by(tr.c.id)
+        )
+        if try_number is not None:
+            stmt = stmt.where(tr.c.try_number == try_number)
+        with self._read() as conn:
+            return [rows.task_reschedule_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def clear_task_reschedules(self, key: TaskInstanceKey) -> int:
+        ti_ids = sa.select(t.task_instance.c.id).where(ti_key(t.task_instance, key))
+        with self._write() as conn:
+            stmt = t.task_reschedule.delete().where(t.task_reschedule.c.ti_id.in_(ti_ids))
+            return conn.execute(stmt).rowcount
+
+
+_TI_DEFAULT_ORDER = ("dag_id", "run_id", "task_id", "map_index")
+
+
+def _ti_conditions(query: TaskInstanceQuery) -> list[Any]:
+    c = t.task_instance.c
+    conditions = in_(c.dag_id, query.dag_ids) + in_(c.run_id, query.run_ids)
+    conditions += in_(c.task_id, query.task_ids) + in_(c.map_index, query.map_indexes)
+    conditions += in_(c.pool, query.pools) + in_(c.queue, query.queues)
+    if query.states is not None:
+        conditions.append(ti_state_in(query.states))
+    return conditions
+
+
+def insert_tis(
+    conn: sa.Connection, tis: Sequence[TaskInstance], now: datetime
+) -> list[TaskInstance]:
+    """Insert task instances in the caller's transaction and return them as stored."""
+    if not tis:
+        return []
+    run_keys = {(ti.dag_id, ti.run_id) for ti in tis}
+    require_runs(conn, run_keys)
+    created = [
+        rows.ti_values(ti) | {"id": ti.id or str(uuid.uuid4()), "updated_at": now} for ti in tis
+    ]
+    conn.execute(t.task_instance.insert(), created)
+    # Read back per run rather than by a (possibly huge) list of ids.
+    stored: dict[str, TaskInstance] = {}
+    for dag_id, run_id in run_keys:
+        stmt = sa.select(t.task_instance).where(
+            t.task_instance.c.dag_id == dag_id, t.task_instance.c.run_id == run_id
+        )
+        stored |= {row["id"]: rows.ti_from_row(row) for row in conn.execute(stmt).mappings()}
+    return [stored[values["id"]] for values in created]
+
+
+def require_runs(conn: sa.Connection, run_keys: set[tuple[str, str]]) -> None:
+    for dag_id, run_id in sorted(run_keys):
+        if conn.scalar(sa.select(t.dag_run.c.id).where(run_key(dag_id, run_id))) is None:
+            raise NotFound(f"no DAG run {run_id!r} for DAG {dag_id!r}")
+
+
+def duplicate_tis_error(tis: Sequence[TaskInstance]) -> TaskInstanceAlreadyExists:
+    keys = ", ".join(str(tuple(ti.key)) for ti in tis[:5])
+    return TaskInstanceAlreadyExists(f"task instance(s) already exist among {keys}")

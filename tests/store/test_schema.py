@@ -1,0 +1,105 @@
+"""Migrations: idempotent, concurrent-safe, checkable, and dropping only our own tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from airstream.store import SchemaNotReady, open_store, tables
+from airstream.store import schema as store_schema
+from airstream.store.engine import create_store_engine
+
+
+def test_migrate_is_idempotent_and_matches_the_tables(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert store_schema.schema_status(engine).current is None
+        first = store_schema.upgrade(engine)
+        second = store_schema.upgrade(engine)
+        assert first.up_to_date and second == first
+        assert store_schema.differences(engine) == []
+        with engine.connect() as conn:
+            pools = conn.execute(sa.text("SELECT pool, slots FROM slot_pool")).all()
+        assert [tuple(p) for p in pools] == [("default_pool", 128)]
+    finally:
+        engine.dispose()
+
+
+def test_open_without_migrate_requires_db_migrate(database_url: str) -> None:
+    with pytest.raises(SchemaNotReady, match="airstream db migrate"):
+        open_store(database_url, migrate=False)
+    open_store(database_url).close()
+    open_store(database_url, migrate=False).close()
+
+
+def test_drop_all_leaves_other_tables_alone(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        store_schema.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE not_ours (id INTEGER)"))
+        store_schema.drop_all(engine)
+        names = set(sa.inspect(engine).get_table_names())
+        assert names == {"not_ours"}
+        assert store_schema.schema_status(engine).current is None
+    finally:
+        engine.dispose()
+
+
+OPEN_AND_REPORT = """
+import sys
+from airstream.store import open_store
+store = open_store(sys.argv[1])
+print(len(store.list_pools()))
+store.close()
+"""
+
+
+def test_concurrent_first_opens_migrate_once(database_url: str) -> None:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AND_REPORT, database_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in results]
+    assert [out.strip() for out, _ in results] == ["1"] * 4
+
+
+def test_upgrade_from_the_first_revision_keeps_data(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        store_schema.upgrade(engine, "0001")
+        assert store_schema.schema_status(engine).current == "0001"
+        with engine.begin() as conn:
+            conn.execute(tables.variable.insert().values(key="k", val="v", is_encrypted=False))
+        status = store_schema.upgrade(engine)
+        assert status.up_to_date and status.current != "0001"
+        assert store_schema.differences(engine) == []
+    finally:
+        engine.dispose()
+    store = open_store(database_url, migrate=False)
+    variable = store.get_variable("k")
+    assert variable is not None and variable.val == "v"
+    store.close()
+
+
+def test_a_schema_newer_than_this_airstream_is_refused(database_url: str) -> None:
+    open_store(database_url).close()
+    engine = create_store_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(SchemaNotReady, match="newer than this airstream"):
+            store_schema.upgrade(engine)
+    finally:
+        engine.dispose()
+    with pytest.raises(SchemaNotReady):
+        open_store(database_url, migrate=False)
