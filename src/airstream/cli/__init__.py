@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -38,9 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"airstream {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        # TEMPORARY while commands are being written in parallel: skip ones not there yet.
-        if importlib.util.find_spec(f"airstream.cli.{name}") is None:
-            continue
         module = importlib.import_module(f"airstream.cli.{name}")
         module.register(subparsers)
     return parser

@@ -1,0 +1,1 @@
+"""Operators: the built-in kinds of task (bash, python, empty, branching, SQL, triggering)."""

@@ -1,0 +1,1 @@
+echo "script for {{ ds_nodash }} in {{ dag.dag_id }}"
