@@ -75,6 +75,21 @@ class BrokerSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The API server and console (``airstream api-server``)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: Users and roles as Airflow's simple auth manager spells them: ``name:role,name:role``.
+    users: str = "admin:admin"
+    #: Key that signs access tokens; empty means one generated and kept under AIRSTREAM_HOME.
+    secret_key: str = ""
+    access_token_expiration_seconds: int = 86400
+    #: Bootstrap servers the streams pages read; empty means the local broker's settings.
+    bootstrap_servers: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of airstream's settings. ``home`` is the one data directory (AIRSTREAM_HOME)."""
 
@@ -82,6 +97,7 @@ class Settings:
     core: CoreSettings = field(default_factory=CoreSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def broker_data_dir(self) -> Path:
@@ -100,6 +116,7 @@ class Settings:
 ENV_ALIASES: dict[str, tuple[str, str]] = {
     "AIRSTREAM_DAGS_FOLDER": ("core", "dags_folder"),
     "AIRSTREAM_LOAD_EXAMPLES": ("core", "load_examples"),
+    "AIRSTREAM_BOOTSTRAP_SERVERS": ("api", "bootstrap_servers"),
 }
 
 
