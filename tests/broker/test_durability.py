@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import uuid
+from pathlib import Path
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
@@ -110,3 +111,19 @@ def test_kill_9_keeps_acknowledged_records_and_offsets(broker_process: BrokerPro
         501,
         502,
     ]
+
+
+def test_page_cache_mode_serves_and_flushes_on_stop(tmp_path: Path) -> None:
+    process = BrokerProcess(tmp_path / "fast", "--durability", "page-cache")
+    bootstrap = process.start()
+    try:
+        _create(bootstrap, "fast", 3)
+        acked = _produce_acked(bootstrap, "fast", 600)
+        assert process.stop(signal.SIGTERM) == 0  # a clean stop flushes everything
+        process.start()
+        for partition in range(3):
+            assert len(_read_all(bootstrap, "fast", partition)) == sum(
+                1 for p, _ in acked if p == partition
+            )
+    finally:
+        process.stop()
