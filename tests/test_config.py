@@ -55,3 +55,10 @@ def test_explicit_config_file_and_errors(tmp_path: Path) -> None:
     config.write_text("[broker]\nprot = 1\n")
     with pytest.raises(ConfigError, match="unknown setting"):
         load_settings(env=env)
+
+
+def test_numbers_from_the_environment(tmp_path: Path) -> None:
+    env = {"AIRSTREAM_HOME": str(tmp_path), "AIRSTREAM_CORE_DAGBAG_IMPORT_TIMEOUT": "2.5"}
+    assert load_settings(env=env).core.dagbag_import_timeout == 2.5
+    with pytest.raises(ConfigError, match="must be a number"):
+        load_settings(env={**env, "AIRSTREAM_CORE_DAGBAG_IMPORT_TIMEOUT": "soon"})

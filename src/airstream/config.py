@@ -42,6 +42,10 @@ class CoreSettings:
     parallelism: int = 32
     max_active_tasks_per_dag: int = 16
     max_active_runs_per_dag: int = 16
+    #: Seconds one DAG file may take to import before it is recorded as an import error.
+    dagbag_import_timeout: float = 30.0
+    #: DAG-parsing worker processes; 0 means one per CPU, at most 4.
+    parsing_processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,11 @@ def _coerce(annotation: Any, value: Any, where: str) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where} must be an integer: {value!r}") from None
+    if annotation is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where} must be a number: {value!r}") from None
     if annotation is Path:
         return Path(str(value)).expanduser()
     return str(value)

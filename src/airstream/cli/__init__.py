@@ -22,10 +22,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "consume",
     "groups",
     "dags",
+    "backfill",
+    "dag_processor",
     "tasks",
     "variables",
     "connections",
     "db",
+    "scheduler",
+    "api_server",
 )
 
 

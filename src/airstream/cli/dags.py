@@ -1,4 +1,8 @@
-"""``airstream dags``: list DAGs and import errors, show a DAG's graph, test-run a DAG."""
+"""``airstream dags``: list DAGs and import errors, show a DAG's graph, test-run a DAG.
+
+The verbs that operate DAGs through the metadata database (pause, trigger, backfill, clear,
+reserialize) live in :mod:`airstream.cli.dags_control`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from airstream.config import load_settings
+from airstream.store.queries import DagQuery
 from airstream.workflows.dag import DAG
 from airstream.workflows.dagbag import DagBag
 from airstream.workflows.exceptions import AirflowException
@@ -139,6 +144,11 @@ def _guard(func: Any) -> Any:
 
 
 def dags_list(args: argparse.Namespace) -> int:
+    stored = None if args.dags_folder else stored_dags()
+    if stored:
+        columns = ["dag_id", "fileloc", "owners", "is_paused", "schedule", "tags"]
+        print(render_rows(stored, args.output, columns))
+        return 0
     bag = load_dagbag(args)
     rows = [
         {
@@ -160,12 +170,63 @@ def dags_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def dags_list_import_errors(args: argparse.Namespace) -> int:
-    bag = load_dagbag(args)
-    rows = [
-        {"filepath": e.filename, "lineno": e.lineno, "error": e.message}
-        for e in sorted(bag.import_errors.values(), key=lambda e: e.filename)
+def _database_exists() -> bool:
+    """False for a fresh AIRSTREAM_HOME's SQLite file not created yet (listing must not)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(load_settings().database_url)
+    return url.get_backend_name() != "sqlite" or Path(url.database or "").is_file()
+
+
+def stored_dags() -> list[dict[str, Any]]:
+    """The DAGs of the metadata database (what the scheduler knows), or ``[]`` if none."""
+    if not _database_exists():
+        return []
+    with metadata_store() as store:
+        dags = store.list_dags()
+    return [
+        {
+            "dag_id": dag.dag_id,
+            "fileloc": dag.fileloc,
+            "owners": dag.owners,
+            "is_paused": dag.is_paused,
+            "schedule": dag.schedule,
+            "tags": ",".join(dag.tags),
+        }
+        for dag in dags
     ]
+
+
+def stored_import_errors() -> list[dict[str, Any]] | None:
+    """Import errors recorded by the DAG processor; ``None`` if it never ran here."""
+    if not _database_exists():
+        return None
+    with metadata_store() as store:
+        if not store.count_dags(DagQuery(include_stale=True)):
+            return None
+        errors = store.list_import_errors()
+    return [_stored_error_row(e.filename, e.stacktrace) for e in errors]
+
+
+def _stored_error_row(filename: str, stacktrace: str) -> dict[str, Any]:
+    """Split the processor's first line, ``FILE[:LINE]: REASON``, back into columns."""
+    first = stacktrace.split("\n", 1)[0]
+    rest = first.removeprefix(filename) if first.startswith(filename) else ": " + first
+    lineno = None
+    line, sep, reason = rest.removeprefix(":").partition(": ")
+    if sep and line.isdigit():
+        lineno, rest = int(line), ": " + reason
+    return {"filepath": filename, "lineno": lineno, "error": rest.removeprefix(": ")}
+
+
+def dags_list_import_errors(args: argparse.Namespace) -> int:
+    rows = None if args.dags_folder else stored_import_errors()
+    if rows is None:
+        bag = load_dagbag(args)
+        rows = [
+            {"filepath": e.filename, "lineno": e.lineno, "error": e.message}
+            for e in sorted(bag.import_errors.values(), key=lambda e: e.filename)
+        ]
     print(render_rows(rows, args.output, ["filepath", "lineno", "error"]))
     return 1 if rows and args.fail_on_errors else 0
 
@@ -343,11 +404,13 @@ def dags_test(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("dags", help="List, show and test-run DAGs")
+    parser = subparsers.add_parser("dags", help="List, show, test-run, trigger and pause DAGs")
     commands = parser.add_subparsers(dest="dags_command", metavar="COMMAND")
     parser.set_defaults(func=lambda args: _print_help(parser))
 
-    p = commands.add_parser("list", help="List the DAGs of the DAG folder")
+    p = commands.add_parser(
+        "list", help="List the DAGs (from the metadata database once parsed there)"
+    )
     add_dags_folder_argument(p)
     add_output_argument(p)
     p.set_defaults(func=_guard(dags_list))
@@ -386,6 +449,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_dags_folder_argument(p)
     p.set_defaults(func=_guard(dags_test))
+
+    from airstream.cli.dags_control import register_control_commands
+
+    register_control_commands(commands)
 
 
 __all__ = ["register", "render_rows"]

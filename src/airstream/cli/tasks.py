@@ -1,4 +1,4 @@
-"""``airstream tasks``: list a DAG's tasks, test-run one task, render its templates."""
+"""``airstream tasks``: list a DAG's tasks, test-run one task, render its templates, clear."""
 
 from __future__ import annotations
 
@@ -146,6 +146,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("run", metavar="RUN_ID_OR_LOGICAL_DATE")
     add_output_argument(p)
     p.set_defaults(func=_guard(tasks_states_for_dag_run))
+
+    from airstream.cli.dags_control import add_clear_arguments
+
+    p = commands.add_parser("clear", help="Clear task instances so the scheduler runs them again")
+    add_clear_arguments(p)
 
     for name, help_text, func in (
         ("test", "Run one task instance, ignoring its dependencies", tasks_test),

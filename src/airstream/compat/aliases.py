@@ -13,12 +13,14 @@ _AUTHORING = [
     f"{_W}.connections",
     f"{_W}.timetables",
     f"{_W}.assets",
+    f"{_W}.asset_events",
     "airstream.sensors.base",
+    "airstream.operators.asset_decorator",
     "airstream.compat.extras",
 ]
 _STANDARD_OPERATORS = {
     "bash": ["airstream.operators.bash"],
-    "python": ["airstream.operators.python"],
+    "python": ["airstream.operators.python", "airstream.operators.python_environments"],
     "empty": ["airstream.operators.empty"],
     "branch": ["airstream.operators.branch"],
     "latest_only": ["airstream.operators.latest_only"],
@@ -34,6 +36,8 @@ _STANDARD_SENSORS = {
     "time_delta": ["airstream.sensors.time_delta"],
     "date_time": ["airstream.sensors.date_time"],
     "external_task": ["airstream.sensors.external_task"],
+    "time": ["airstream.sensors.time"],
+    "weekday": ["airstream.sensors.weekday"],
 }
 _SQL = {
     "common.sql.operators.sql": ["airstream.operators.sql"],
@@ -75,7 +79,28 @@ ALIASES: dict[str, list[str]] = {
     "airflow.timetables.base": [f"{_W}.timetables"],
     "airflow.timetables.trigger": [f"{_W}.timetables"],
     "airflow.timetables.interval": [f"{_W}.timetables"],
+    "airflow.timetables.events": [f"{_W}.timetables"],
+    "airflow.timetables.simple": [f"{_W}.timetables"],
     "airflow.providers.standard.utils.skipmixin": ["airstream.operators.branch"],
+    "airflow.providers.standard.utils.weekday": ["airstream.operators.weekday"],
+    "airflow.utils.weekday": ["airstream.operators.weekday"],
+    "airflow.utils.dag_parsing_context": [f"{_W}.parsing_context"],
+    "airflow.sdk.definitions.context": [f"{_W}.context", f"{_W}.parsing_context"],
+    "airflow.utils.timezone": [f"{_W}.timezone"],
+    "airflow.sdk.timezone": [f"{_W}.timezone"],
+    "airflow.configuration": ["airstream.compat.configuration"],
+    "airflow.sdk.bases.hook": ["airstream.operators.db_hooks"],
+    "airflow.sdk.bases.notifier": [f"{_W}.notifier"],
+    "airflow.notifications.basenotifier": [f"{_W}.notifier"],
+    "airflow.sdk.definitions.asset": [f"{_W}.assets"],
+    # The providers' shim over Airflow 2/3 differences: everything the SDK offers.
+    "airflow.providers.common.compat.sdk": [
+        *_AUTHORING,
+        f"{_W}.baseoperator",
+        f"{_W}.exceptions",
+        f"{_W}.context",
+        "airstream.compat.configuration",
+    ],
 }
 for _name, _modules in _STANDARD_OPERATORS.items():
     ALIASES[f"airflow.operators.{_name}"] = _modules

@@ -132,7 +132,8 @@ class BashDecoratedOperator(DecoratedOperator, BashOperator):
         op_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.pop("multiple_outputs", None)
+        # multiple_outputs is kept: with an output_processor that returns a dict, each key
+        # becomes its own XCom, as in Airflow.
         super().__init__(bash_command="", **kwargs)
         self.python_callable = python_callable
         self.op_args = list(op_args or [])

@@ -70,8 +70,10 @@ class DbApiHook(BaseHook):
     def __init__(
         self, conn_id: str | None = None, *, database: str | None = None, **kwargs: Any
     ) -> None:
-        self.conn_id = conn_id or self.default_conn_name
-        self.database = database
+        # Airflow's hooks name the id after their kind: ``PostgresHook(postgres_conn_id=...)``.
+        self.conn_id = conn_id or kwargs.get(self.conn_name_attr) or self.default_conn_name
+        setattr(self, self.conn_name_attr, self.conn_id)
+        self.database = database or kwargs.get("schema")
         self.connection: Connection | None = kwargs.get("connection")
 
     def get_connection_record(self) -> Connection:
@@ -131,10 +133,38 @@ class DbApiHook(BaseHook):
     def get_first(self, sql: str, parameters: Any = None) -> Any:
         return self.run(sql, parameters=parameters, handler=fetch_one_handler)
 
+    def insert_rows(
+        self,
+        table: str,
+        rows: Iterable[Iterable[Any]],
+        target_fields: Iterable[str] | None = None,
+        commit_every: int = 1000,
+        **kwargs: Any,
+    ) -> None:
+        """Insert ``rows`` into ``table``, committing every ``commit_every`` rows (0: once)."""
+        columns = f" ({', '.join(target_fields)})" if target_fields else ""
+        conn = self.get_conn()
+        try:
+            cursor = conn.cursor()
+            pending = 0
+            for row in rows:
+                values = list(row)
+                marks = ", ".join([self.placeholder] * len(values))
+                cursor.execute(f"INSERT INTO {table}{columns} VALUES ({marks})", values)
+                pending += 1
+                if commit_every and pending >= commit_every:
+                    conn.commit()
+                    pending = 0
+            conn.commit()
+            cursor.close()
+        finally:
+            conn.close()
+
 
 class SqliteHook(DbApiHook):
     """SQLite: the connection's ``host`` (or schema) is the database file path."""
 
+    conn_name_attr = "sqlite_conn_id"
     default_conn_name = "sqlite_default"
     placeholder = "?"
 
@@ -150,12 +180,15 @@ class SqliteHook(DbApiHook):
 
 
 class PostgresHook(DbApiHook):
-    """PostgreSQL through psycopg 3."""
+    """PostgreSQL through psycopg 3; cursors also offer psycopg2's ``copy_expert``."""
 
+    conn_name_attr = "postgres_conn_id"
     default_conn_name = "postgres_default"
 
     def get_conn(self) -> Any:
         import psycopg
+
+        from airstream.operators.postgres_copy import copy_expert_cursor_class
 
         conn = self.get_connection_record()
         return psycopg.connect(
@@ -164,12 +197,25 @@ class PostgresHook(DbApiHook):
             user=conn.login or None,
             password=conn.password or None,
             dbname=self.database or conn.schema or None,
+            cursor_factory=copy_expert_cursor_class(),
         )
+
+    def copy_expert(self, sql: str, filename: str) -> None:
+        """``COPY ... FROM STDIN`` from a file, or ``COPY ... TO STDOUT`` into it."""
+        mode = "w" if "to stdout" in sql.lower() else "r"
+        conn = self.get_conn()
+        try:
+            with open(filename, mode + "b") as file, conn.cursor() as cursor:
+                cursor.copy_expert(sql, file)
+            conn.commit()
+        finally:
+            conn.close()
 
 
 class MySqlHook(DbApiHook):
     """MySQL and MariaDB through PyMySQL."""
 
+    conn_name_attr = "mysql_conn_id"
     default_conn_name = "mysql_default"
 
     def get_conn(self) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 from airstream.operators.branch import SkipMixin, branch_skips
+from airstream.workflows.asset_events import Metadata, record_metadata
 from airstream.workflows.baseoperator import BaseOperator
 from airstream.workflows.context import Context, get_current_context
 from airstream.workflows.exceptions import AirflowException
@@ -89,7 +91,25 @@ class PythonOperator(BaseOperator):
 
     def execute_callable(self, context: Context) -> Any:
         kwargs = context_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
-        return self.python_callable(*self.op_args, **kwargs)
+        result = self.python_callable(*self.op_args, **kwargs)
+        if inspect.isgeneratorfunction(self.python_callable):
+            return self._drain(result, context)
+        if inspect.iscoroutine(result):
+            # ``async def`` callables (Airflow 3.1+) run to completion in this attempt.
+            return asyncio.run(result)
+        return result
+
+    def _drain(self, generator: Generator[Any, None, Any], context: Context) -> Any:
+        """A generator callable yields ``Metadata`` for its outlets; its return is the XCom."""
+        while True:
+            try:
+                item = next(generator)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(item, Metadata):
+                record_metadata(context["outlet_events"], item)
+            else:
+                context["ti"].log.warning("Ignoring unknown data of %r from task", type(item))
 
 
 class BranchPythonOperator(SkipMixin, PythonOperator):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,11 +13,43 @@ from airstream.workflows.context import Context
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 
+class WeekDay(enum.IntEnum):
+    """Days of the week, numbered as ISO does (Monday is 1), as in Airflow."""
+
+    MONDAY = 1
+    TUESDAY = 2
+    WEDNESDAY = 3
+    THURSDAY = 4
+    FRIDAY = 5
+    SATURDAY = 6
+    SUNDAY = 7
+
+    @classmethod
+    def get_weekday_number(cls, week_day_str: str) -> WeekDay:
+        name = week_day_str.upper()
+        if name not in cls.__members__:
+            raise AttributeError(f'Invalid Week Day passed: "{week_day_str}"')
+        return cls[name]
+
+    @classmethod
+    def convert(cls, day: str | WeekDay) -> int:
+        return day if isinstance(day, WeekDay) else cls.get_weekday_number(day)
+
+    @classmethod
+    def validate_week_day(cls, week_day: str | WeekDay | Iterable[str | WeekDay]) -> set[int]:
+        items = [week_day] if isinstance(week_day, str | WeekDay) else list(week_day)
+        return {cls.convert(item) for item in items}
+
+
 def weekday_numbers(week_day: str | int | Iterable[str | int]) -> set[int]:
     """``"monday"``, ``0`` or a collection of them, as ``datetime.weekday()`` numbers."""
     items = [week_day] if isinstance(week_day, (str, int)) else list(week_day)
     numbers: set[int] = set()
     for item in items:
+        if isinstance(item, WeekDay):
+            # WeekDay counts from 1 (ISO); plain ints are ``datetime.weekday()`` numbers.
+            numbers.add(item.value - 1)
+            continue
         if isinstance(item, int):
             numbers.add(item)
             continue

@@ -56,9 +56,12 @@ class BaseSensorOperator(BaseOperator):
         max_wait: float | timedelta | None = None,
         silent_fail: bool = False,
         never_fail: bool = False,
+        deferrable: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # No triggerer: a deferrable sensor pokes like any other (same outcome, same timeout).
+        self.deferrable = deferrable
         self.poke_interval = _seconds(poke_interval)
         self.timeout = _seconds(timeout)
         self.soft_fail = soft_fail
@@ -85,6 +88,18 @@ class BaseSensorOperator(BaseOperator):
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         raise NotImplementedError(f"{type(self).__name__} must implement poke()")
+
+    def seconds_until_due(self, context: Context) -> float | None:
+        """For sensors waiting for a known moment: the seconds left until it (else None)."""
+        return None
+
+    def _interval(self, context: Context, poke_number: int) -> float:
+        interval = self.next_poke_interval(poke_number)
+        due = self.seconds_until_due(context) if self.deferrable else None
+        if due is not None:
+            # A deferred time sensor wakes when its trigger fires, not at the next poke.
+            interval = min(interval, max(due, 0.0) + 0.01)
+        return interval
 
     def next_poke_interval(self, poke_number: int) -> float:
         if not self.exponential_backoff:
@@ -119,7 +134,7 @@ class BaseSensorOperator(BaseOperator):
                     f"Sensor has timed out; run duration of {elapsed} seconds exceeds the "
                     f"specified timeout of {self.timeout}."
                 )
-            interval = self.next_poke_interval(poke_number)
+            interval = self._interval(context, poke_number)
             if self.reschedule:
                 raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=interval))
             time.sleep(interval)

@@ -27,6 +27,10 @@ class DateTimeSensor(BaseSensorOperator):
                 f"Expected str or datetime.datetime type for target_time. Got {type(target_time)}"
             )
 
+    def seconds_until_due(self, context: Context) -> float | None:
+        target = as_utc(datetime.fromisoformat(str(self.target_time)))
+        return target.timestamp() - datetime.now(UTC).timestamp()
+
     def poke(self, context: Context) -> bool:
         target = as_utc(datetime.fromisoformat(str(self.target_time)))
         context["ti"].log.info("Checking if the time (%s) has come", target)

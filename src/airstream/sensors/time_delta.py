@@ -23,6 +23,9 @@ class TimeDeltaSensor(BaseSensorOperator):
         target: datetime = base + self.delta
         return target
 
+    def seconds_until_due(self, context: Context) -> float | None:
+        return (self.target_time(context) - datetime.now(UTC)).total_seconds()
+
     def poke(self, context: Context) -> bool:
         target = self.target_time(context)
         context["ti"].log.info("Checking if the time (%s) has come", target)

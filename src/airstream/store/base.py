@@ -70,6 +70,11 @@ class MetadataStore(abc.ABC):
         when given and different.
         """
 
+    def upsert_dags(self, dags: Sequence[tuple[DagModel, Mapping[str, Any] | None]]) -> None:
+        """:meth:`upsert_dag` for many DAGs; SQL stores do it in one transaction."""
+        for dag, serialized in dags:
+            self.upsert_dag(dag, serialized)
+
     @abc.abstractmethod
     def get_dag(self, dag_id: str) -> DagModel | None:
         """The DAG row, or ``None``."""

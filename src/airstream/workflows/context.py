@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import contextvars
+import dataclasses
 import logging
 import socket
 from collections.abc import Callable, Iterable
@@ -10,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airstream.workflows import macros
+from airstream.workflows.asset_events import InletEventsAccessors, OutletEventAccessors
 from airstream.workflows.exceptions import AirflowException
 from airstream.workflows.execution_store import (
     MISSING,
@@ -18,6 +21,7 @@ from airstream.workflows.execution_store import (
     TaskInstanceRecord,
 )
 from airstream.workflows.state import DagRunState
+from airstream.workflows.timezone import coerce_datetime
 from airstream.workflows.variables import ConnectionAccessor, VariableAccessor
 from airstream.workflows.xcom_arg import XCOM_RETURN_KEY
 
@@ -82,9 +86,9 @@ class RuntimeTaskInstance:
     try_number = property(lambda self: self.record.try_number)
     max_tries = property(lambda self: self.record.max_tries)
     state = property(lambda self: self.record.state)
-    start_date = property(lambda self: self.record.start_date)
-    end_date = property(lambda self: self.record.end_date)
-    logical_date = property(lambda self: self.dag_run.logical_date)
+    start_date = property(lambda self: coerce_datetime(self.record.start_date))
+    end_date = property(lambda self: coerce_datetime(self.record.end_date))
+    logical_date = property(lambda self: coerce_datetime(self.dag_run.logical_date))
     hostname = property(lambda self: socket.gethostname())
     operator = property(lambda self: type(self.task).__name__)
 
@@ -122,11 +126,15 @@ class RuntimeTaskInstance:
         if isinstance(map_indexes, int):
             value = self.store.get_xcom(dag_id, run_id, task_id, map_indexes, key)
             return default if value is MISSING else value
-        mapped = (
-            dag_id == self.dag_id
-            and self.dag.has_task(task_id)
-            and self.dag.get_task(task_id).is_mapped
-        )
+        same_dag_task = dag_id == self.dag_id and self.dag.has_task(task_id)
+        if map_indexes is None and same_dag_task and self.map_index >= 0:
+            from airstream.workflows.mapped_task_group import same_mapped_group
+
+            if same_mapped_group(self.task, self.dag.get_task(task_id)):
+                # Inside a mapped task group, a sibling's XCom is its copy for this index.
+                value = self.store.get_xcom(dag_id, run_id, task_id, self.map_index, key)
+                return default if value is MISSING else value
+        mapped = same_dag_task and self.dag.get_task(task_id).is_mapped
         if map_indexes is None and not mapped:
             value = self.store.get_xcom(dag_id, run_id, task_id, -1, key)
             return default if value is MISSING else value
@@ -162,9 +170,11 @@ def build_context(
     ti: RuntimeTaskInstance, params: dict[str, Any], *, test_mode: bool = False
 ) -> Context:
     """The context dict for one attempt of one task instance."""
-    run = ti.dag_run
+    run = ti.dag_run = with_pendulum_dates(ti.dag_run)
     logical = run.logical_date
     previous = _previous_success(ti.store, run)
+    if previous is not None:
+        previous = with_pendulum_dates(previous)
     context: Context = {
         "conn": ConnectionAccessor(),
         "dag": ti.dag,
@@ -173,12 +183,12 @@ def build_context(
         "data_interval_end": run.data_interval_end,
         "expanded_ti_count": None,
         "inlets": list(getattr(ti.task, "inlets", [])),
-        "inlet_events": {},
+        "inlet_events": InletEventsAccessors(),
         "logical_date": logical,
         "macros": macros,
         "map_index_template": getattr(ti.task, "map_index_template", None),
         "outlets": list(getattr(ti.task, "outlets", [])),
-        "outlet_events": {},
+        "outlet_events": OutletEventAccessors(),
         "params": params,
         "prev_data_interval_start_success": previous.data_interval_start if previous else None,
         "prev_data_interval_end_success": previous.data_interval_end if previous else None,
@@ -191,7 +201,7 @@ def build_context(
         "task_instance": ti,
         "ti": ti,
         "test_mode": test_mode,
-        "triggering_asset_events": {},
+        "triggering_asset_events": collections.defaultdict(list),
         "var": {"value": VariableAccessor(False), "json": VariableAccessor(True)},
     }
     if logical is not None:
@@ -206,6 +216,19 @@ def build_context(
             task_instance_key_str=f"{ti.dag_id}__{ti.task_id}__{ds_nodash}",
         )
     return context
+
+
+def with_pendulum_dates(run: DagRunRecord) -> DagRunRecord:
+    """A copy of ``run`` whose dates are pendulum ``DateTime`` objects, as Airflow gives them."""
+    return dataclasses.replace(
+        run,
+        logical_date=coerce_datetime(run.logical_date),
+        data_interval_start=coerce_datetime(run.data_interval_start),
+        data_interval_end=coerce_datetime(run.data_interval_end),
+        run_after=coerce_datetime(run.run_after),
+        start_date=coerce_datetime(run.start_date),
+        end_date=coerce_datetime(run.end_date),
+    )
 
 
 def _previous_success(store: ExecutionStore, run: DagRunRecord) -> DagRunRecord | None:

@@ -20,6 +20,7 @@ from airstream.workflows.exceptions import (
 from airstream.workflows.params import Param, ParamsDict
 from airstream.workflows.task_group import TaskGroup
 from airstream.workflows.timetables import Timetable, as_utc, create_timetable
+from airstream.workflows.timezone import timezone_of
 from airstream.workflows.xcom_arg import ResolveMixin
 
 if TYPE_CHECKING:
@@ -81,10 +82,13 @@ class DAG:
         self.default_args = dict(default_args or {})
         start_date = start_date or self.default_args.get("start_date")
         end_date = end_date or self.default_args.get("end_date")
+        # The start date's zone (``pendulum.datetime(..., tz=...)``) is the DAG's timezone:
+        # cron schedules fire at wall-clock times there; all stored dates are UTC.
+        self.timezone = timezone_of(start_date)
         self.start_date = as_utc(start_date) if start_date else None
         self.end_date = as_utc(end_date) if end_date else None
         self.schedule = schedule
-        self.timetable: Timetable = create_timetable(schedule)
+        self.timetable: Timetable = create_timetable(schedule, self.timezone)
         if isinstance(template_searchpath, str):
             template_searchpath = [template_searchpath]
         self.template_searchpath = list(template_searchpath) if template_searchpath else None
@@ -118,6 +122,18 @@ class DAG:
         self.task_group = TaskGroup(None, dag=self)
         self.fileloc, self.lineno = caller_location()
         self.relative_fileloc = self.fileloc
+        self.doc_md = self.get_doc_md(doc_md)
+
+    def get_doc_md(self, doc_md: str | None) -> str | None:
+        """``doc_md="README.md"`` is read from the DAG's folder or template search path."""
+        if doc_md is None or not doc_md.endswith(".md"):
+            return doc_md
+        folders = [self.folder] if self.fileloc else []
+        for folder in [*folders, *(self.template_searchpath or [])]:
+            candidate = Path(folder) / doc_md
+            if candidate.is_file():
+                return candidate.read_text()
+        return doc_md
 
     # -- context manager ------------------------------------------------------------------------
 
@@ -243,11 +259,24 @@ class DAG:
 
     def test(
         self,
+        run_after: datetime | None = None,
         logical_date: datetime | None = None,
         run_conf: dict[str, Any] | None = None,
+        conn_file_path: str | None = None,
+        variable_file_path: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Run one DAG run in this process, as ``airstream dags test`` does (logs to stdout)."""
+        """Run one DAG run in this process, as ``airstream dags test`` does (logs to stdout).
+
+        ``variable_file_path`` / ``conn_file_path`` name local settings files (json, yaml,
+        env) whose variables and connections the run sees, as in Airflow.
+        """
+        from airstream.workflows.local_settings_files import local_settings
+
+        with local_settings(variable_file_path, conn_file_path):
+            return self._test(logical_date or run_after, run_conf)
+
+    def _test(self, logical_date: datetime | None, run_conf: dict[str, Any] | None) -> Any:
         import logging
 
         from airstream.workflows.dag_test import run_dag_test

@@ -135,7 +135,7 @@ def _dag_callbacks(env: RunEnvironment, last: TaskInstanceRecord | None) -> None
     with use_store(env.store):
         context = build_context(runtime, run_params(env, task), test_mode=env.test_mode)
     context["reason"] = "success" if run.state == DagRunState.SUCCESS else "task_failure"
-    for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+    for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
         try:
             with use_store(env.store), output_to_log(log):
                 callback(context)

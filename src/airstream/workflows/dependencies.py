@@ -56,6 +56,18 @@ class DependencyMixin:
         self.set_downstream(other)
         return other
 
+    def __enter__(self) -> DependencyMixin:
+        """``with setup >> teardown:`` (see :mod:`airstream.workflows.setup_teardown`)."""
+        from airstream.workflows.setup_teardown import enter_scope
+
+        enter_scope(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from airstream.workflows.setup_teardown import exit_scope
+
+        exit_scope()
+
     def __lshift__(self, other: Any) -> Any:
         self.set_upstream(other)
         return other

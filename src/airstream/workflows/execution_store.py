@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airstream.workflows.state import DagRunState, TaskInstanceState
+from airstream.workflows.xcom_serialization import deserialize, serialize
 
 if TYPE_CHECKING:
     from airstream.workflows.connections import Connection
@@ -158,11 +159,11 @@ class MemoryExecutionStore:
         self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str, value: Any
     ) -> None:
         # Stored as JSON, as the SQL store does, so non-serializable values fail here too.
-        self.xcoms[(dag_id, run_id, task_id, map_index, key)] = json.dumps(value)
+        self.xcoms[(dag_id, run_id, task_id, map_index, key)] = json.dumps(serialize(value))
 
     def get_xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> Any:
         raw = self.xcoms.get((dag_id, run_id, task_id, map_index, key))
-        return MISSING if raw is None else json.loads(raw)
+        return MISSING if raw is None else deserialize(json.loads(raw))
 
     def xcom_map_indexes(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[int]:
         return sorted(

@@ -121,8 +121,13 @@ def _as_mapped_list(values: Any, name: str) -> list[Any]:
         return list(values.items())
     if isinstance(values, Sequence) and not isinstance(values, (str, bytes)):
         return list(values)
+    hint = (
+        " (no value: did the upstream task run and return one? `tasks test` runs no upstream tasks)"
+        if values is None
+        else ""
+    )
     raise UnmappableXComTypePushed(
-        f"Cannot map over {name!r}: expected a list or dict, got {type(values).__name__}"
+        f"Cannot map over {name!r}: expected a list or dict, got {type(values).__name__}{hint}"
     )
 
 

@@ -16,6 +16,7 @@ from airstream.store.queries import DagRunQuery
 from airstream.workflows.connections import Connection
 from airstream.workflows.execution_store import MISSING, DagRunRecord, TaskInstanceRecord
 from airstream.workflows.state import DagRunState, TaskInstanceState
+from airstream.workflows.xcom_serialization import deserialize, serialize
 
 
 def _ti_state(state: rec.TaskInstanceState) -> TaskInstanceState | None:
@@ -157,11 +158,12 @@ class MetadataExecutionStore:
     def set_xcom(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str, value: Any
     ) -> None:
-        self.store.set_xcom(rec.XComEntry(dag_id, run_id, task_id, key, value, map_index))
+        entry = rec.XComEntry(dag_id, run_id, task_id, key, serialize(value), map_index)
+        self.store.set_xcom(entry)
 
     def get_xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> Any:
         entry = self.store.get_xcom(dag_id, run_id, task_id, key, map_index)
-        return MISSING if entry is None else entry.value
+        return MISSING if entry is None else deserialize(entry.value)
 
     def xcom_map_indexes(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[int]:
         entries = self.store.list_xcoms(dag_id, run_id, task_id=task_id, key=key)

@@ -197,16 +197,41 @@ def decide(
     """A decision for every task instance of the run that has no state yet."""
     tis = list(tis)
     by_task = states_by_task(tis)
+    by_key = {ti.key: ti.state for ti in tis}
     decisions: dict[TaskKey, Decision] = {}
     for ti in tis:
         if ti.state is not None or not dag.has_task(ti.task_id):
             continue
         task = dag.get_task(ti.task_id)
-        decision = evaluate_trigger_rule(task.trigger_rule, count_upstream(task, by_task))
+        in_group = _same_group_upstream(task)
+        if in_group and ti.map_index < 0:
+            # A mapped group's task expands once the tasks before it in the group are done;
+            # each of its copies then follows its trigger rule for its own map index.
+            done = all(s in FINISHED_STATES for u in in_group for s in by_task.get(u, [None]))
+            decisions[ti.key] = Decision.RUN if done else Decision.WAIT
+            continue
+        if in_group:
+            own = {u: [by_key.get((u, ti.map_index))] for u in in_group}
+            decision = evaluate_trigger_rule(
+                task.trigger_rule, count_upstream(task, {**by_task, **own})
+            )
+        else:
+            decision = evaluate_trigger_rule(task.trigger_rule, count_upstream(task, by_task))
         if decision == Decision.RUN and not past_depends_met(task, ti.map_index, previous_run_tis):
             decision = Decision.WAIT
         decisions[ti.key] = decision
     return decisions
+
+
+def _same_group_upstream(task: AbstractOperator) -> set[str]:
+    """Upstream tasks in the same mapped task group (their copies pair up by map index)."""
+    from airstream.workflows.mapped_task_group import mapped_group_of
+
+    group = mapped_group_of(task)
+    if group is None or task.dag is None:
+        return set()
+    ids = group.get_task_ids()
+    return {u for u in task.upstream_task_ids if u in ids}
 
 
 def try_due_at(

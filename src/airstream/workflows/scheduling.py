@@ -20,6 +20,7 @@ from airstream.workflows.execution_store import (
     TaskInstanceRecord,
     use_store,
 )
+from airstream.workflows.mapped_task_group import mapped_group_of
 from airstream.workflows.readiness import Decision, decide
 from airstream.workflows.state import DagRunState, TaskInstanceState
 from airstream.workflows.task_runner import RunEnvironment, task_logger, xcom_resolver
@@ -132,5 +133,7 @@ def expand_mapped_task(env: RunEnvironment, ti: TaskInstanceRecord, now: datetim
         env.store.save_task_instance(ti)
         return
     env.store.delete_task_instance(ti)
+    # A copy in a mapped task group waits for its own upstream copies (readiness decides).
+    state = None if mapped_group_of(task) is not None else TIS.SCHEDULED
     for index in range(count):
-        env.store.save_task_instance(replace(ti, map_index=index, state=TIS.SCHEDULED))
+        env.store.save_task_instance(replace(ti, map_index=index, state=state))

@@ -149,15 +149,62 @@ class TaskGroupDecorator:
     def override(self, **kwargs: Any) -> TaskGroupDecorator:
         return TaskGroupDecorator(self.function, {**self.group_kwargs, **kwargs})
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def _group_kwargs(self) -> dict[str, Any]:
         group_kwargs = dict(self.group_kwargs)
         group_kwargs.setdefault("group_id", self.function.__name__)
         group_kwargs.setdefault("tooltip", (self.function.__doc__ or "").strip())
         group_kwargs.setdefault("add_suffix_on_collision", True)
-        with TaskGroup(**group_kwargs) as group:
+        return group_kwargs
+
+    def partial(self, **kwargs: Any) -> TaskGroupPartial:
+        return TaskGroupPartial(self, kwargs)
+
+    def expand(self, **mapped: Any) -> Any:
+        return self.partial().expand(**mapped)
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        return self.partial().expand_kwargs(kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with TaskGroup(**self._group_kwargs()) as group:
             result = self.function(*args, **kwargs)
         # As in Airflow, a returned task is what later ``>>`` binds to; otherwise the group.
         return result if isinstance(result, DependencyMixin) else group
+
+
+class TaskGroupPartial:
+    """``@task_group`` function with some arguments fixed, waiting for ``expand``."""
+
+    def __init__(self, decorator: TaskGroupDecorator, kwargs: dict[str, Any]) -> None:
+        self.decorator = decorator
+        self.kwargs = kwargs
+
+    def expand(self, **mapped: Any) -> Any:
+        from airstream.workflows.mapped_operator import DictOfListsExpandInput
+        from airstream.workflows.mapped_task_group import build_mapped_group
+
+        if not mapped:
+            raise TypeError("no arguments to expand against")
+        clash = set(mapped) & set(self.kwargs)
+        if clash:
+            raise TypeError(f"can't assign {sorted(clash)} both in partial() and expand()")
+        return build_mapped_group(
+            self.decorator.function,
+            self.decorator._group_kwargs(),
+            self.kwargs,
+            DictOfListsExpandInput(mapped),
+        )
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        from airstream.workflows.mapped_operator import ListOfDictsExpandInput
+        from airstream.workflows.mapped_task_group import build_mapped_group
+
+        return build_mapped_group(
+            self.decorator.function,
+            self.decorator._group_kwargs(),
+            self.kwargs,
+            ListOfDictsExpandInput(kwargs),
+        )
 
 
 def task_group(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:

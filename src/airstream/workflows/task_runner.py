@@ -27,6 +27,7 @@ from airstream.workflows.context import (
     set_current_context,
 )
 from airstream.workflows.exceptions import (
+    AirflowException,
     AirflowFailException,
     AirflowRescheduleException,
     AirflowSensorTimeout,
@@ -210,6 +211,14 @@ def concrete_operator(
 
     if isinstance(task, MappedOperator):
         kwargs_list = task.expand_kwargs_list(xcom_resolver(env, log))
+        if not 0 <= ti.map_index < len(kwargs_list):
+            raise AirflowException(
+                f"Task {task.task_id!r} is mapped into {len(kwargs_list)} task instances: "
+                f"map index {ti.map_index} does not exist (pass one of "
+                f"0..{len(kwargs_list) - 1}, e.g. `tasks test --map-index 0`)"
+                if kwargs_list
+                else f"Task {task.task_id!r} is mapped over an empty list: nothing to run"
+            )
         return task.unmap(kwargs_list[ti.map_index])
     return task  # type: ignore[return-value]
 
@@ -225,7 +234,7 @@ def run_params(env: RunEnvironment, task: AbstractOperator) -> dict[str, Any]:
 def _call_callbacks(callbacks: Any, context: Context, log: logging.Logger) -> None:
     if not callbacks:
         return
-    for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+    for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
         try:
             callback(context)
         except Exception:
@@ -317,7 +326,7 @@ def _run_attempt(
             context.clear()
             context.update(build_context(runtime, run_params(env, task), test_mode=env.test_mode))
             if task.is_mapped:
-                context["expanded_ti_count"] = _expanded_count(env, ti)
+                context["expanded_ti_count"] = _expanded_count(env, ti, task, log)
             _call_callbacks(op.on_execute_callback, context, log)
             ti.rendered_fields = op.render_template_fields(context) or _rendered(op)
             timeout = op.execution_timeout.total_seconds() if op.execution_timeout else None
@@ -354,9 +363,11 @@ def _run_attempt(
         reset_current_context(token)
 
 
-def _expanded_count(env: RunEnvironment, ti: TaskInstanceRecord) -> int:
-    tis = env.store.list_task_instances(ti.dag_id, ti.run_id)
-    return sum(1 for other in tis if other.task_id == ti.task_id)
+def _expanded_count(
+    env: RunEnvironment, ti: TaskInstanceRecord, task: Any, log: logging.Logger
+) -> int:
+    # From the expansion itself, not the stored instances: `tasks test` stores only one.
+    return len(task.expand_kwargs_list(xcom_resolver(env, log)))
 
 
 def _render_map_index(op: Any, ti: TaskInstanceRecord, context: Context) -> str | None:

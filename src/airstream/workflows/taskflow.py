@@ -26,6 +26,15 @@ DECORATED_OPERATORS: dict[str, str] = {
     "branch": "airstream.operators.python:BranchPythonDecoratedOperator",
     "short_circuit": "airstream.operators.python:ShortCircuitDecoratedOperator",
     "sensor": "airstream.sensors.python:DecoratedSensorOperator",
+    # Accepted so the DAG file loads; these tasks fail with a clear error when run.
+    "virtualenv": "airstream.operators.python_environments:VirtualenvDecoratedOperator",
+    "external_python": "airstream.operators.python_environments:ExternalPythonDecoratedOperator",
+    "branch_virtualenv": (
+        "airstream.operators.python_environments:BranchVirtualenvDecoratedOperator"
+    ),
+    "branch_external_python": (
+        "airstream.operators.python_environments:BranchExternalPythonDecoratedOperator"
+    ),
 }
 
 

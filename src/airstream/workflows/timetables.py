@@ -8,8 +8,12 @@ intervals of that length ending at the run's time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from pendulum import DateTime
+
+from airstream.workflows.timezone import TimezoneLike, convert_to_utc, parse_timezone, utc
 
 PRESETS: dict[str, str] = {
     "@hourly": "0 * * * *",
@@ -22,9 +26,9 @@ PRESETS: dict[str, str] = {
 }
 
 
-def as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> DateTime:
     """Naive datetimes in DAG files are UTC, as in Airflow's default configuration."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return convert_to_utc(value)
 
 
 @dataclass(frozen=True)
@@ -137,26 +141,44 @@ class CronTriggerTimetable(Timetable):
 
     periodic = True
 
-    def __init__(self, cron: str, *, timezone: Any = UTC) -> None:
+    def __init__(
+        self,
+        cron: str,
+        *,
+        timezone: TimezoneLike = utc,
+        interval: timedelta = timedelta(0),
+        run_immediately: bool | timedelta = False,
+    ) -> None:
         from croniter import croniter  # type: ignore[import-untyped]
 
         self.expression = PRESETS.get(cron, cron)
         if not croniter.is_valid(self.expression):
             raise ValueError(f"Invalid cron expression: {cron!r}")
         self.summary = cron
-        self.timezone = timezone
+        # Fire times are wall-clock times in this zone (DST included), as in Airflow.
+        self.timezone = parse_timezone(timezone)
+        #: Length of the data interval that ends at each fire time (empty by default).
+        self.interval = interval
+        self.run_immediately = run_immediately
 
-    def next_fire(self, after: datetime, *, inclusive: bool = False) -> datetime:
+    def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
+        return DataInterval(run_after - self.interval, run_after)
+
+    def _local(self, value: datetime) -> DateTime:
+        return as_utc(value).in_timezone(self.timezone)
+
+    def next_fire(self, after: datetime, *, inclusive: bool = False) -> DateTime:
         from croniter import croniter  # type: ignore[import-untyped]
 
-        start = after - timedelta(microseconds=1) if inclusive else after
-        value = croniter(self.expression, start).get_next(datetime)
-        return as_utc(value)
+        start = self._local(after)
+        if inclusive:
+            start = start - timedelta(microseconds=1)
+        return as_utc(croniter(self.expression, start).get_next(datetime))
 
-    def previous_fire(self, before: datetime) -> datetime:
+    def previous_fire(self, before: datetime) -> DateTime:
         from croniter import croniter  # type: ignore[import-untyped]
 
-        return as_utc(croniter(self.expression, before).get_prev(datetime))
+        return as_utc(croniter(self.expression, self._local(before)).get_prev(datetime))
 
     def next_dagrun_info(
         self,
@@ -177,11 +199,14 @@ class CronTriggerTimetable(Timetable):
             fire = max(fire, self.previous_fire(now))
         if latest is not None and fire > latest:
             return None
-        return DagRunInfo(fire, DataInterval(fire, fire))
+        return DagRunInfo(fire, DataInterval(fire - self.interval, fire))
 
 
 class CronDataIntervalTimetable(CronTriggerTimetable):
     """A cron schedule whose runs cover the interval between two fire times (Airflow 2 style)."""
+
+    def __init__(self, cron: str, timezone: TimezoneLike = utc) -> None:
+        super().__init__(cron, timezone=timezone)
 
     def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
         end = self.previous_fire(run_after + timedelta(microseconds=1))
@@ -210,8 +235,170 @@ class CronDataIntervalTimetable(CronTriggerTimetable):
         return DagRunInfo(end, DataInterval(start, end))
 
 
-def create_timetable(schedule: Any) -> Timetable:
-    """The timetable for a DAG's ``schedule`` argument."""
+class MultipleCronTriggerTimetable(Timetable):
+    """Several cron expressions: a run at each time any of them fires."""
+
+    periodic = True
+
+    def __init__(
+        self,
+        *crons: str,
+        timezone: TimezoneLike = utc,
+        interval: timedelta = timedelta(0),
+        run_immediately: bool | timedelta = False,
+    ) -> None:
+        if not crons:
+            raise ValueError("cron expression required")
+        self.timetables = [
+            CronTriggerTimetable(c, timezone=timezone, interval=interval) for c in crons
+        ]
+        self.interval = interval
+        self.summary = ", ".join(crons)
+
+    def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
+        return DataInterval(run_after - self.interval, run_after)
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        earliest: datetime | None,
+        latest: datetime | None = None,
+        catchup: bool = False,
+        now: datetime | None = None,
+    ) -> DagRunInfo | None:
+        # Each cron continues from the last run's fire time, whichever cron made it.
+        last = last_automated_data_interval
+        if last is not None:
+            last = DataInterval(last.end, last.end)
+        infos = [
+            t.next_dagrun_info(
+                last_automated_data_interval=last,
+                earliest=earliest,
+                latest=latest,
+                catchup=catchup,
+                now=now,
+            )
+            for t in self.timetables
+        ]
+        found = [info for info in infos if info is not None]
+        return min(found, key=lambda info: info.run_after) if found else None
+
+
+class DeltaTriggerTimetable(Timetable):
+    """``schedule=DeltaTriggerTimetable(delta)``: a run every ``delta`` from the start date."""
+
+    periodic = True
+
+    def __init__(self, delta: Any, *, interval: Any = timedelta(0)) -> None:
+        self.delta = delta
+        self.interval = interval
+        self.summary = str(delta)
+
+    def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
+        return DataInterval(run_after - self.interval, run_after)
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        earliest: datetime | None,
+        latest: datetime | None = None,
+        catchup: bool = False,
+        now: datetime | None = None,
+    ) -> DagRunInfo | None:
+        if last_automated_data_interval is not None:
+            fire = as_utc(last_automated_data_interval.end + self.delta)
+        elif earliest is None:
+            return None
+        else:
+            fire = as_utc(earliest)
+        if not catchup and now is not None:
+            while fire + self.delta <= now:
+                fire = as_utc(fire + self.delta)
+        if latest is not None and fire > latest:
+            return None
+        return DagRunInfo(fire, DataInterval(fire - self.interval, fire))
+
+
+class EventsTimetable(Timetable):
+    """Runs at a fixed list of moments (``EventsTimetable(event_dates=[...])``)."""
+
+    periodic = False
+
+    def __init__(
+        self,
+        event_dates: Any,
+        restrict_to_events: bool = False,
+        presorted: bool = False,
+        description: str | None = None,
+    ) -> None:
+        self.event_dates = sorted(as_utc(d) for d in event_dates)
+        self.restrict_to_events = restrict_to_events
+        self.summary = description or f"{len(self.event_dates)} events"
+
+    def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
+        if self.restrict_to_events:
+            past = [d for d in self.event_dates if d <= run_after]
+            moment = past[-1] if past else self.event_dates[0]
+            return DataInterval(moment, moment)
+        return DataInterval(run_after, run_after)
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        earliest: datetime | None,
+        latest: datetime | None = None,
+        catchup: bool = False,
+        now: datetime | None = None,
+    ) -> DagRunInfo | None:
+        after = last_automated_data_interval.end if last_automated_data_interval else None
+        candidates = [
+            d
+            for d in self.event_dates
+            if (after is None or d > after) and (earliest is None or d >= earliest)
+        ]
+        if not catchup and now is not None and after is None:
+            past = [d for d in candidates if d <= now]
+            candidates = candidates[len(past) - 1 :] if past else candidates
+        if not candidates or (latest is not None and candidates[0] > latest):
+            return None
+        return DagRunInfo(candidates[0], DataInterval(candidates[0], candidates[0]))
+
+
+class AssetOrTimeSchedule(Timetable):
+    """Runs on ``timetable``'s times or on asset updates; the times are what airstream runs."""
+
+    def __init__(self, *, timetable: Timetable, assets: Any) -> None:
+        self.timetable = timetable
+        self.assets = assets
+        self.periodic = timetable.periodic
+        self.summary = f"Asset or {timetable.summary}"
+
+    def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
+        return self.timetable.infer_manual_data_interval(run_after=run_after)
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        earliest: datetime | None,
+        latest: datetime | None = None,
+        catchup: bool = False,
+        now: datetime | None = None,
+    ) -> DagRunInfo | None:
+        return self.timetable.next_dagrun_info(
+            last_automated_data_interval=last_automated_data_interval,
+            earliest=earliest,
+            latest=latest,
+            catchup=catchup,
+            now=now,
+        )
+
+
+def create_timetable(schedule: Any, timezone: TimezoneLike = utc) -> Timetable:
+    """The timetable for a DAG's ``schedule`` argument; cron runs in ``timezone``."""
     if schedule is None:
         return NullTimetable()
     if isinstance(schedule, Timetable):
@@ -221,7 +408,7 @@ def create_timetable(schedule: Any) -> Timetable:
     if schedule == "@continuous":
         return ContinuousTimetable()
     if isinstance(schedule, str):
-        return CronTriggerTimetable(schedule)
+        return CronTriggerTimetable(schedule, timezone=timezone)
     if isinstance(schedule, timedelta) or type(schedule).__name__ == "relativedelta":
         return DeltaDataIntervalTimetable(schedule)
     # Asset-triggered schedules: no time-based runs.

@@ -30,7 +30,17 @@ class Variable:
     """Airflow's ``Variable``: ``Variable.get(key)``, ``Variable.set(key, value)``."""
 
     @classmethod
-    def get(cls, key: str, default: Any = _NOTSET, deserialize_json: bool = False) -> Any:
+    def get(
+        cls,
+        key: str,
+        default: Any = _NOTSET,
+        deserialize_json: bool = False,
+        *,
+        default_var: Any = _NOTSET,
+    ) -> Any:
+        """The value of ``key``; ``default`` (Airflow 2 spelling: ``default_var``) if unset."""
+        if default is _NOTSET:
+            default = default_var
         raw = get_variable_raw(key)
         if raw is None:
             if default is _NOTSET:

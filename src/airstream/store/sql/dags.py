@@ -37,16 +37,29 @@ class DagVerbs(SqlVerbs):
     """DAG rows, their tags and serialized form, and the import errors of DAG files."""
 
     def upsert_dag(self, dag: DagModel, serialized: Mapping[str, Any] | None = None) -> None:
-        values = {**rows.dag_values(dag), "is_stale": False}
+        self.upsert_dags([(dag, serialized)])
+
+    def upsert_dags(self, dags: Sequence[tuple[DagModel, Mapping[str, Any] | None]]) -> None:
+        # One transaction for a whole parsing pass: a commit per DAG is what makes storing
+        # hundreds of DAGs slow (each one an fsync on SQLite).
+        if not dags:
+            return
         with self._write() as conn:
-            parsed = [c for c in values if c not in _KEPT_ON_REPARSE]
-            upsert(conn, t.dag, values, ["dag_id"], parsed)
-            conn.execute(t.dag_tag.delete().where(t.dag_tag.c.dag_id == dag.dag_id))
-            if dag.tags:
-                tag_rows = [{"dag_id": dag.dag_id, "name": tag} for tag in sorted(set(dag.tags))]
-                conn.execute(t.dag_tag.insert(), tag_rows)
-            if serialized is not None:
-                self._write_serialized(conn, dag.dag_id, serialized)
+            for dag, serialized in dags:
+                self._upsert_one(conn, dag, serialized)
+
+    def _upsert_one(
+        self, conn: sa.Connection, dag: DagModel, serialized: Mapping[str, Any] | None
+    ) -> None:
+        values = {**rows.dag_values(dag), "is_stale": False}
+        parsed = [c for c in values if c not in _KEPT_ON_REPARSE]
+        upsert(conn, t.dag, values, ["dag_id"], parsed)
+        conn.execute(t.dag_tag.delete().where(t.dag_tag.c.dag_id == dag.dag_id))
+        if dag.tags:
+            tag_rows = [{"dag_id": dag.dag_id, "name": tag} for tag in sorted(set(dag.tags))]
+            conn.execute(t.dag_tag.insert(), tag_rows)
+        if serialized is not None:
+            self._write_serialized(conn, dag.dag_id, serialized)
 
     def _write_serialized(
         self, conn: sa.Connection, dag_id: str, serialized: Mapping[str, Any]

@@ -1,0 +1,154 @@
+"""One task attempt inside its own process: claim the task instance, heartbeat, run it.
+
+The attempt claims its task instance with a compare-and-set from ``queued`` to ``running``
+(recording its pid and host), so an instance never runs twice at once; a heartbeat thread
+then stamps ``last_heartbeat_at`` until the attempt ends. Running the attempt is
+:func:`airstream.workflows.task_runner.run_task_instance`, exactly what ``dags test`` uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from airstream.executors.base import TaskWorkload
+from airstream.scheduler.dag_loader import DagLoader
+from airstream.scheduler.dag_run_trigger import store_trigger
+from airstream.scheduler.shared_execution_store import SharedExecutionStore
+from airstream.store import MetadataStore
+from airstream.store import records as rec
+from airstream.store.engine import create_store_engine
+from airstream.store.sql import SqlMetadataStore
+from airstream.workflows.state import TaskInstanceState
+from airstream.workflows.task_runner import RunEnvironment, SystemClock, run_task_instance
+
+if TYPE_CHECKING:
+    from airstream.workflows.dag import DAG
+
+#: Exit code of an attempt that found its task instance already taken (not an error).
+EXIT_NOT_CLAIMED = 3
+
+
+@dataclass(frozen=True)
+class TaskProcessConfig:
+    """What every task process of one executor shares."""
+
+    database_url: str
+    log_folder: Path
+    heartbeat_interval: float = 5.0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Heartbeat(threading.Thread):
+    """Stamps the task instance's ``last_heartbeat_at`` while the attempt runs."""
+
+    def __init__(self, store: MetadataStore, key: rec.TaskInstanceKey, interval: float) -> None:
+        super().__init__(name="airstream-heartbeat", daemon=True)
+        self.store, self.key, self.interval = store, key, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                fields = {"last_heartbeat_at": now()}
+                if not self.store.update_ti(
+                    self.key, fields, expected=rec.TaskInstanceState.RUNNING
+                ):
+                    return
+            except Exception:  # a database hiccup must not kill the task; next beat retries
+                continue
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+@functools.cache
+def host_and_user() -> tuple[str, str]:
+    return socket.gethostname(), getpass.getuser()
+
+
+def claim(store: MetadataStore, key: rec.TaskInstanceKey, try_number: int) -> bool:
+    """``queued`` → ``running`` as try ``try_number``, with this process's pid and host.
+
+    False if another process took it first. The try counts from here: if this process dies
+    before the task's code even starts, the attempt is still one of the task's tries.
+    """
+    hostname, unixname = host_and_user()
+    return store.update_ti_state(
+        key,
+        rec.TaskInstanceState.RUNNING,
+        expected=rec.TaskInstanceState.QUEUED,
+        try_number=try_number,
+        pid=os.getpid(),
+        hostname=hostname,
+        unixname=unixname,
+        last_heartbeat_at=now(),
+    )
+
+
+def run_workload(
+    workload: TaskWorkload,
+    dag: DAG,
+    config: TaskProcessConfig,
+    store: SqlMetadataStore | None = None,
+) -> int:
+    """Run one attempt of ``workload`` (a task of ``dag``); returns the exit code.
+
+    ``store`` is a warm store inherited from the zygote, if any. The scheduler checked the
+    schema before starting us, so Alembic's check is skipped (milliseconds on the path from
+    one task's end to the next one's start).
+    """
+    store = store or SqlMetadataStore(create_store_engine(config.database_url))
+    try:
+        return _run_claimed(workload, dag, config, store)
+    finally:
+        store.close()
+
+
+def _run_claimed(
+    workload: TaskWorkload, dag: DAG, config: TaskProcessConfig, store: MetadataStore
+) -> int:
+    row = store.get_ti(workload.key)
+    if row is None or row.state != rec.TaskInstanceState.QUEUED:
+        return EXIT_NOT_CLAIMED
+    # A sensor poking again keeps its try; anything else starts the next one.
+    try_number = row.try_number if workload.resuming else row.try_number + 1
+    if not claim(store, workload.key, try_number):
+        return EXIT_NOT_CLAIMED
+    shared = SharedExecutionStore(store, dag)
+    run = shared.get_dag_run(workload.dag_id, workload.run_id)
+    record = shared.record_from_row(row)
+    assert run is not None
+    # The runner increments the try number of a new try itself: hand it the one before.
+    record.state = TaskInstanceState.SCHEDULED
+    record.try_number = try_number - 1
+    if workload.resuming:
+        record.try_number = try_number
+        record.state = TaskInstanceState.UP_FOR_RESCHEDULE
+        reschedules = store.list_task_reschedules(workload.key, record.try_number)
+        record.first_try_start = reschedules[0].start_date if reschedules else None
+    heartbeat = Heartbeat(store, workload.key, config.heartbeat_interval)
+    heartbeat.start()
+    try:
+        env = RunEnvironment(
+            dag=dag,
+            dag_run=run,
+            store=shared,
+            clock=SystemClock(),
+            log_folder=config.log_folder,
+            trigger_dag=store_trigger(store, DagLoader().get),
+        )
+        run_task_instance(dag.get_task(workload.task_id), record, env)
+    finally:
+        heartbeat.stop()
+    return 0

@@ -1,0 +1,357 @@
+"""The zygote: a warm process that has imported airstream and forks one child per attempt.
+
+A fresh interpreter per task costs 100+ ms of imports; a fork of this process costs about a
+millisecond. The zygote also keeps each DAG file it loaded (until the file's mtime changes),
+so the child inherits the loaded DAG instead of importing the file again.
+
+Protocol, one JSON object per line. On stdin (from the executor): first the
+:class:`~airstream.executors.task_process.TaskProcessConfig`, then ``{"op": "run",
+"workload": {...}}`` or ``{"op": "terminate", "key": [...]}``. On stdout: one
+:class:`~airstream.executors.base.TaskEvent` per ended child. End of stdin (the scheduler
+exited or was killed) makes the zygote kill its children and exit: their task instances are
+then recovered by the next scheduler (see :mod:`airstream.scheduler.recovery`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from airstream.executors.base import TaskEvent, TaskWorkload
+from airstream.store.records import TaskInstanceKey
+
+if TYPE_CHECKING:
+    from airstream.executors.task_process import TaskProcessConfig
+    from airstream.store.sql import SqlMetadataStore
+    from airstream.workflows.dag import DAG
+    from airstream.workflows.dagbag import DagBag
+
+
+def setup_task_logging() -> None:
+    """Task log lines go to the attempt's log file only (the runner adds that handler)."""
+    import logging
+
+    from airstream.workflows.task_runner import TASK_LOGGER
+
+    logger = logging.getLogger(TASK_LOGGER)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def preload() -> None:
+    """Import what task processes need, once, before any fork."""
+    import airstream.compat
+    import airstream.executors.task_process
+    import airstream.operators.bash
+    import airstream.operators.python
+    import airstream.store.sql
+    import airstream.workflows.dagbag  # noqa: F401
+
+
+def warm_up_store(store: SqlMetadataStore) -> None:
+    """Run the verbs a task process runs, on keys that do not exist.
+
+    SQLAlchemy compiles each statement shape once per process and caches it; doing that here,
+    before forking, saves every task process those milliseconds.
+    """
+    from airstream.executors.task_process import claim
+    from airstream.store import records as rec
+
+    key = rec.TaskInstanceKey("__warm_up__", "__warm_up__", "__warm_up__")
+    store.get_dag_run(key.dag_id, key.run_id)
+    store.list_run_tis(key.dag_id, key.run_id)
+    store.get_ti(key)
+    claim(store, key, 1)
+    store.clear_xcoms(key.dag_id, key.run_id, key.task_id, -1)
+    store.get_xcom(key.dag_id, key.run_id, key.task_id)
+    store.list_task_reschedules(key, 1)
+    # Connections must not cross a fork: drop them, keep the compiled statements.
+    store.engine.dispose()
+
+
+def warm_up_connection(store: SqlMetadataStore) -> None:
+    """In a spare task process: open its connection and touch the pages queries use."""
+    from airstream.store import records as rec
+
+    key = rec.TaskInstanceKey("__warm_up__", "__warm_up__", "__warm_up__")
+    store.get_dag_run(key.dag_id, key.run_id)
+    store.list_run_tis(key.dag_id, key.run_id)
+    store.list_task_reschedules(key, 1)
+
+
+def warm_up_runner() -> None:
+    """Run one no-op task in memory: Jinja, the context and logging set themselves up once."""
+    from datetime import UTC, datetime
+
+    from airstream.operators.python import PythonOperator
+    from airstream.workflows.dag import DAG
+    from airstream.workflows.dag_test import run_dag_test
+
+    with DAG("__warm_up__", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=UTC)) as dag:
+        PythonOperator(task_id="noop", python_callable=lambda: None)
+    run_dag_test(dag)
+
+
+class DagFileCache:
+    """Loaded DAG files by path, reloaded when the file's modification time changes."""
+
+    def __init__(self) -> None:
+        self._bags: dict[str, tuple[int, DagBag]] = {}
+        #: Bumped whenever a file is (re)loaded: a spare forked before has an older copy.
+        self.generation = 0
+
+    def get_dag(self, fileloc: str, dag_id: str) -> DAG:
+        from airstream.workflows.dagbag import DagBag
+
+        mtime = Path(fileloc).stat().st_mtime_ns
+        cached = self._bags.get(fileloc)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, DagBag(fileloc))
+            self._bags[fileloc] = cached
+            self.generation += 1
+        bag = cached[1]
+        if dag_id not in bag.dags:
+            errors = "; ".join(str(e) for e in bag.import_errors.values())
+            raise LookupError(
+                f"DAG {dag_id} not found in {fileloc}" + (f": {errors}" if errors else "")
+            )
+        return bag.dags[dag_id]
+
+
+#: How often the zygote checks that the scheduler that started it is still alive.
+PARENT_CHECK_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Spare:
+    """A forked task process waiting for its workload on ``pipe``."""
+
+    pid: int
+    pipe: int
+    generation: int
+
+
+class Zygote:
+    """Forks task processes on request and reports their exits."""
+
+    def __init__(
+        self, config: TaskProcessConfig, store: SqlMetadataStore, pending: bytes = b""
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.children: dict[int, TaskInstanceKey] = {}
+        self.dags = DagFileCache()
+        self.parent_pid = os.getppid()
+        self.spare: Spare | None = None
+        self.discarded: set[int] = set()
+        self._buffer = pending
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.set_wakeup_fd(self._wake_w)
+        selector = selectors.DefaultSelector()
+        selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
+        selector.register(self._wake_r, selectors.EVENT_READ, "child")
+        self._handle_buffered()
+        while True:
+            if os.getppid() != self.parent_pid:
+                # The scheduler died, and a process forked from it (not by us) still holds
+                # our stdin open, so no end of file comes: the parent check is the backstop.
+                self.kill_all()
+                return
+            for item, _ in selector.select(timeout=PARENT_CHECK_SECONDS):
+                if item.data == "child":
+                    self._drain_wakeups()
+                elif not self._read_commands():
+                    self.kill_all()
+                    return
+            self.reap()
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _read_commands(self) -> bool:
+        data = os.read(sys.stdin.fileno(), 65536)
+        if not data:
+            return False
+        self._buffer += data
+        self._handle_buffered()
+        return True
+
+    def _handle_buffered(self) -> None:
+        while b"\n" in self._buffer:
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            if line.strip():
+                self.handle(json.loads(line))
+
+    def handle(self, command: dict[str, Any]) -> None:
+        if command["op"] == "run":
+            self.spawn(TaskWorkload(**command["workload"]))
+        elif command["op"] == "terminate":
+            key = TaskInstanceKey(*command["key"])
+            for pid, child_key in list(self.children.items()):
+                if child_key == key:
+                    _kill_group(pid)
+
+    def spawn(self, workload: TaskWorkload) -> None:
+        """Hand ``workload`` to the spare child if it is current, else fork one for it."""
+        try:
+            dag = self.dags.get_dag(workload.fileloc, workload.dag_id)
+        except Exception as exc:
+            emit(TaskEvent(workload.key, 1, f"{type(exc).__name__}: {exc}"))
+            return
+        spare, self.spare = self.spare, None
+        if spare is not None and spare.generation == self.dags.generation:
+            os.write(spare.pipe, (workload.to_json() + "\n").encode())
+            os.close(spare.pipe)
+            self.children[spare.pid] = workload.key
+        else:
+            if spare is not None:
+                self._discard(spare)
+            pid = self._fork(lambda: self._run(workload, dag))
+            self.children[pid] = workload.key
+        self._fork_spare()
+
+    def _fork_spare(self) -> None:
+        """Fork the next task process now, so forking and connecting are off the critical
+        path: it warms up, then waits for its workload on a pipe."""
+        read_fd, write_fd = os.pipe()
+        pid = self._fork(lambda: self._wait_for_workload(read_fd, write_fd))
+        os.close(read_fd)
+        self.spare = Spare(pid, write_fd, self.dags.generation)
+
+    def _discard(self, spare: Spare) -> None:
+        os.close(spare.pipe)  # end of file: the spare exits without running anything
+        self.discarded.add(spare.pid)
+
+    def _fork(self, body: Callable[[], int]) -> int:
+        pid = os.fork()
+        if pid == 0:
+            self._child(body)
+        with contextlib.suppress(OSError):  # the child already did it, or is gone
+            os.setpgid(pid, pid)
+        return pid
+
+    def _child(self, body: Callable[[], int]) -> NoReturn:
+        code = 1
+        try:
+            os.setpgid(0, 0)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            if self.spare is not None:
+                os.close(self.spare.pipe)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 1)
+            # The inherited pool is empty (disposed before forking); drop it without touching
+            # the parent's state, as SQLAlchemy advises for forked processes.
+            self.store.engine.dispose(close=False)
+            code = body()
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _run(self, workload: TaskWorkload, dag: DAG) -> int:
+        from airstream.executors.task_process import run_workload
+
+        return run_workload(workload, dag, self.config, self.store)
+
+    def _wait_for_workload(self, read_fd: int, write_fd: int) -> int:
+        os.close(write_fd)
+        warm_up_connection(self.store)
+        with os.fdopen(read_fd, "rb") as pipe:
+            line = pipe.readline()
+        if not line.strip():
+            return 0  # discarded
+        workload = TaskWorkload.from_json(line.decode())
+        return self._run(workload, self.dags.get_dag(workload.fileloc, workload.dag_id))
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.discarded.discard(pid)
+            if self.spare is not None and self.spare.pid == pid:
+                os.close(self.spare.pipe)
+                self.spare = None  # died while waiting; the next workload forks anew
+            key = self.children.pop(pid, None)
+            if key is not None:
+                emit(TaskEvent(key, os.waitstatus_to_exitcode(status)))
+
+    def kill_all(self) -> None:
+        if self.spare is not None:
+            self.children[self.spare.pid] = TaskInstanceKey("", "", "")
+        for pid in list(self.children):
+            _kill_group(pid)
+        for pid in list(self.children):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def emit(event: TaskEvent) -> None:
+    os.write(sys.stdout.fileno(), (event.to_json() + "\n").encode())
+
+
+def main() -> None:
+    from airstream.executors.task_process import TaskProcessConfig
+
+    # Read with os.read, not sys.stdin: a buffered reader would swallow the commands that
+    # follow the first line, which the selector loop reads from the file descriptor.
+    buffer = b""
+    while b"\n" not in buffer:
+        chunk = os.read(sys.stdin.fileno(), 65536)
+        if not chunk:
+            return
+        buffer += chunk
+    first, pending = buffer.split(b"\n", 1)
+    raw = json.loads(first)
+    config = TaskProcessConfig(
+        database_url=raw["database_url"],
+        log_folder=Path(raw["log_folder"]),
+        heartbeat_interval=float(raw["heartbeat_interval"]),
+    )
+    preload()
+    setup_task_logging()
+    from airstream.store.engine import create_store_engine
+    from airstream.store.sql import SqlMetadataStore
+
+    store = SqlMetadataStore(create_store_engine(config.database_url))
+    warm_up_store(store)
+    warm_up_runner()
+    Zygote(config, store, pending).serve()
+
+
+if __name__ == "__main__":
+    main()

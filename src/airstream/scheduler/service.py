@@ -1,0 +1,71 @@
+"""``airstream scheduler`` as a process: the DAG processor, the loop and the LocalExecutor.
+
+:func:`run_scheduler` wires them over one metadata store and serves until ``stop`` is set
+(SIGTERM / SIGINT in the command). The DAG processor keeps DAG rows fresh in a thread; the
+loop reads them. Task processes die with the scheduler (see :mod:`airstream.executors.local`)
+and the next scheduler recovers their task instances.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from airstream.config import Settings
+from airstream.executors.local import LocalExecutor, LocalExecutorConfig
+from airstream.scheduler.loop import Scheduler, SchedulerConfig
+from airstream.store import MetadataStore, open_store
+
+if TYPE_CHECKING:
+    from airstream.scheduler.processor.dag_processor import DagProcessorThread
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """What the command line can change."""
+
+    dags_folder: Path | None = None
+    #: Parse the DAG folder in this process (off when a separate DAG processor runs).
+    parse_dags: bool = True
+    parse_interval: float = 1.0
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+
+
+def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOptions) -> None:
+    """Serve until ``stop`` is set."""
+    store = open_store(settings.database_url)
+    executor = LocalExecutor(
+        LocalExecutorConfig(
+            database_url=settings.database_url,
+            log_folder=settings.home / "logs",
+            parallelism=settings.core.parallelism,
+        )
+    )
+    processor_thread = None
+    try:
+        if options.parse_dags:
+            processor_thread = _start_processor(settings, store, options)
+        scheduler = Scheduler(store, executor, config=options.scheduler)
+        scheduler.start()
+        log.info("Scheduler started; DAGs from %s", options.dags_folder or settings.dags_folder)
+        scheduler.serve(stop)
+    finally:
+        if processor_thread is not None:
+            processor_thread.stop()
+        executor.end()
+        store.close()
+
+
+def _start_processor(
+    settings: Settings, store: MetadataStore, options: ServiceOptions
+) -> DagProcessorThread:
+    from airstream.scheduler.processor.dag_processor import DagProcessor
+
+    processor = DagProcessor(settings, store, dags_folder=options.dags_folder)
+    processor.refresh()
+    return processor.start_watching(interval=options.parse_interval)

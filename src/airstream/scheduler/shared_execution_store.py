@@ -1,0 +1,117 @@
+"""An execution store for processes that share task instances: every write is compare-and-set.
+
+``dags test`` owns its run and writes task instances back whole. Under the scheduler, the
+scheduler and many task processes write the same rows at once, so a write here changes only
+the columns the runner knows, and only if the row is still in a state the writer may leave:
+a task process writes its own instance only while it is ``running`` (a zombie declared dead by
+the scheduler cannot overwrite the verdict), and the scheduler's decisions (scheduled, skipped,
+upstream_failed) apply only to instances that have no state yet. New rows (mapped expansion)
+get the task's pool, priority and queue.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airstream.store import MetadataStore
+from airstream.store import records as rec
+from airstream.workflows.execution_store import TaskInstanceRecord
+from airstream.workflows.metadata_execution_store import MetadataExecutionStore, _jsonable
+from airstream.workflows.state import TaskInstanceState
+
+if TYPE_CHECKING:
+    from airstream.workflows.dag import DAG
+
+TIS = rec.TaskInstanceState
+
+#: States a task instance may be in when a decision of the scheduler (or a branch) applies.
+UNDECIDED: frozenset[rec.TaskInstanceState] = frozenset({TIS.NONE, TIS.SCHEDULED})
+DECISIONS: frozenset[TaskInstanceState] = frozenset(
+    {TaskInstanceState.SCHEDULED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED}
+)
+
+
+def row_state(state: TaskInstanceState | None) -> rec.TaskInstanceState:
+    return rec.TaskInstanceState(state.value) if state else TIS.NONE
+
+
+def task_row_fields(task: Any) -> dict[str, Any]:
+    """The columns of a task instance row that come from its task's settings."""
+    return {
+        "pool": getattr(task, "pool", None) or rec.DEFAULT_POOL_NAME,
+        "pool_slots": int(getattr(task, "pool_slots", 1) or 1),
+        "queue": getattr(task, "queue", None) or rec.DEFAULT_QUEUE,
+        "priority_weight": priority_weight_total(task),
+        "max_tries": int(getattr(task, "retries", 0) or 0),
+        "operator": getattr(task, "task_type", type(task).__name__),
+    }
+
+
+def priority_weight_total(task: Any) -> int:
+    """Airflow's weight rules: ``downstream`` (default) adds every downstream task's weight,
+    ``upstream`` every upstream one's, ``absolute`` the task's own."""
+    own = int(getattr(task, "priority_weight", 1) or 1)
+    rule = str(getattr(task, "weight_rule", "downstream"))
+    dag = getattr(task, "dag", None)
+    if dag is None or rule == "absolute":
+        return own
+    upstream = rule == "upstream"
+    seen: set[str] = set()
+    todo = list(task.upstream_task_ids if upstream else task.downstream_task_ids)
+    total = own
+    while todo:
+        task_id = todo.pop()
+        if task_id in seen:
+            continue
+        seen.add(task_id)
+        other = dag.get_task(task_id)
+        total += int(getattr(other, "priority_weight", 1) or 1)
+        todo.extend(other.upstream_task_ids if upstream else other.downstream_task_ids)
+    return total
+
+
+class SharedExecutionStore(MetadataExecutionStore):
+    """A :class:`MetadataExecutionStore` whose task-instance writes are compare-and-set."""
+
+    def __init__(self, store: MetadataStore, dag: DAG | None = None) -> None:
+        super().__init__(store)
+        self.dag = dag
+
+    def record_from_row(self, row: rec.TaskInstance) -> TaskInstanceRecord:
+        """The runner's record of a stored task instance (no need to list the whole run)."""
+        return self._ti_from_row(row)
+
+    def save_task_instance(self, ti: TaskInstanceRecord) -> None:
+        key = rec.TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
+        fields: dict[str, Any] = {
+            "state": row_state(ti.state),
+            "try_number": ti.try_number,
+            "max_tries": ti.max_tries,
+            "start_date": ti.start_date,
+            "end_date": ti.end_date,
+            "duration": ti.duration,
+            "rendered_fields": _jsonable(ti.rendered_fields) or None,
+            "rendered_map_index": ti.rendered_map_index,
+        }
+        if ti.operator:
+            fields["operator"] = ti.operator
+        expected = UNDECIDED if ti.state in DECISIONS else TIS.RUNNING
+        if not self.store.update_ti(key, fields, expected=expected):
+            if self.store.get_ti(key) is not None:
+                return  # someone else moved it first: their state stands
+            self.store.save_ti(self._new_row(ti, fields))
+        if ti.state == TaskInstanceState.UP_FOR_RESCHEDULE and ti.next_try_at is not None:
+            self._record_reschedule(ti)
+
+    def _new_row(self, ti: TaskInstanceRecord, fields: dict[str, Any]) -> rec.TaskInstance:
+        values = dict(fields)
+        if self.dag is not None and self.dag.has_task(ti.task_id):
+            values.update(task_row_fields(self.dag.get_task(ti.task_id)))
+            values["max_tries"] = ti.max_tries or values["max_tries"]
+        return rec.TaskInstance(
+            dag_id=ti.dag_id,
+            run_id=ti.run_id,
+            task_id=ti.task_id,
+            map_index=ti.map_index,
+            **values,
+        )

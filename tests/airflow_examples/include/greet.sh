@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "SCRIPT {{ ds }} {{ params.colour }} $WHO"
