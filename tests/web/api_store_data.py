@@ -16,6 +16,7 @@ from airstream.store.records import (
     TaskInstanceState,
     XComEntry,
 )
+from airstream.workflows import xcom_serialization
 
 DAG_ID = "etl"
 RUN_ID = "manual__2026-01-01T00:00:00+00:00"
@@ -122,6 +123,16 @@ def fill_store(home: Path) -> None:
         store.create_dag_run(run, tis)
         store.set_xcom(XComEntry(DAG_ID, RUN_ID, "extract", "return_value", {"rows": 3}))
         store.set_xcom(XComEntry(DAG_ID, RUN_ID, "extract", "note", "three rows"))
+        # A value JSON cannot hold, stored the way the task runner stores it (tagged).
+        store.set_xcom(
+            XComEntry(
+                DAG_ID,
+                RUN_ID,
+                "extract",
+                "window",
+                xcom_serialization.serialize((datetime(2026, 1, 1, tzinfo=UTC), 7)),
+            )
+        )
         store.replace_import_error("/dags/broken.py", "SyntaxError: invalid syntax", start)
     log_dir = home / "logs" / DAG_ID / RUN_ID / "extract"
     log_dir.mkdir(parents=True)

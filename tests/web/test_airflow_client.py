@@ -133,12 +133,17 @@ def test_task_instances(api: client.ApiClient) -> None:
 def test_xcom_entries(api: client.ApiClient) -> None:
     xcoms = x_com_api.XComApi(api)
     listing = xcoms.get_xcom_entries(DAG_ID, RUN_ID, "extract")
-    assert listing.total_entries == 2
-    assert {e.key for e in listing.xcom_entries} == {"return_value", "note"}
+    assert listing.total_entries == 3
+    assert {e.key for e in listing.xcom_entries} == {"return_value", "note", "window"}
     entry = xcoms.get_xcom_entry(DAG_ID, "extract", RUN_ID, "return_value")
     assert entry.actual_instance.value == {"rows": 3}
     text = xcoms.get_xcom_entry(DAG_ID, "extract", RUN_ID, "return_value", stringify=True)
     assert text.actual_instance.value == '{"rows": 3}'
+    window = xcoms.get_xcom_entry(DAG_ID, "extract", RUN_ID, "window")
+    assert window.actual_instance.value == ["2026-01-01T00:00:00+00:00", 7]
+    window_text = xcoms.get_xcom_entry(DAG_ID, "extract", RUN_ID, "window", stringify=True)
+    # Airflow's stringify is str() of the deserialized value.
+    assert window_text.actual_instance.value == str((datetime(2026, 1, 1, tzinfo=UTC), 7))
     with pytest.raises(NotFoundException):
         xcoms.get_xcom_entry(DAG_ID, "extract", RUN_ID, "missing")
 

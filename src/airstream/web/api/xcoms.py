@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
+from fastapi.encoders import jsonable_encoder
 
 from airstream.store import MetadataStore
 from airstream.store.records import DagRun, XComEntry
@@ -21,6 +22,7 @@ from airstream.web.schemas import (
     XComResponseNative,
     XComResponseString,
 )
+from airstream.workflows import xcom_serialization
 
 router = APIRouter(
     prefix="/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
@@ -84,10 +86,17 @@ def get_xcom_entry(
     entry = _require_entry(store, dag_id, dag_run_id, task_id, xcom_key, map_index)
     run = store.get_dag_run(dag_id, dag_run_id)
     fields = _fields(entry, run, dag_display_name(store, dag_id))
+    # Values JSON cannot hold (dates, tuples, ...) are stored tagged: show the real value.
+    value = xcom_serialization.deserialize(entry.value)
     if stringify:
-        text = entry.value if isinstance(entry.value, str) else json.dumps(entry.value)
+        if isinstance(value, str):
+            text = value
+        elif value == entry.value:
+            text = json.dumps(entry.value)
+        else:
+            text = str(value)
         return XComResponseString(**fields, value=text)  # type: ignore[arg-type]
-    return XComResponseNative(**fields, value=entry.value)  # type: ignore[arg-type]
+    return XComResponseNative(**fields, value=jsonable_encoder(value))  # type: ignore[arg-type]
 
 
 def _require_entry(
