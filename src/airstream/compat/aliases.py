@@ -49,6 +49,16 @@ _SQL = {
     "sqlite.operators.sqlite": ["airstream.operators.sql"],
     "sqlite.hooks.sqlite": ["airstream.operators.db_hooks"],
 }
+_KAFKA = "airstream.providers.kafka"
+_KAFKA_PROVIDER = {
+    "hooks.base": [f"{_KAFKA}.hooks"],
+    "hooks.client": [f"{_KAFKA}.hooks"],
+    "hooks.consume": [f"{_KAFKA}.hooks"],
+    "hooks.produce": [f"{_KAFKA}.hooks"],
+    "operators.produce": [f"{_KAFKA}.operators"],
+    "operators.consume": [f"{_KAFKA}.operators"],
+    "sensors.kafka": [f"{_KAFKA}.sensors"],
+}
 
 ALIASES: dict[str, list[str]] = {
     "airflow": _AUTHORING,
@@ -110,6 +120,8 @@ for _name, _modules in _STANDARD_SENSORS.items():
     ALIASES[f"airflow.providers.standard.sensors.{_name}"] = _modules
 for _name, _modules in _SQL.items():
     ALIASES[f"airflow.providers.{_name}"] = _modules
+for _name, _modules in _KAFKA_PROVIDER.items():
+    ALIASES[f"airflow.providers.apache.kafka.{_name}"] = _modules
 
 #: Names of all alias modules, parents (packages) included.
 ALL_NAMES: frozenset[str] = frozenset(
