@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airstream.executors.base import TaskWorkload
 from airstream.scheduler.dag_loader import DagLoader
@@ -77,8 +77,9 @@ def host_and_user() -> tuple[str, str]:
     return socket.gethostname(), getpass.getuser()
 
 
-def claim(store: MetadataStore, key: rec.TaskInstanceKey, try_number: int) -> bool:
-    """``queued`` → ``running`` as try ``try_number``, with this process's pid and host.
+def claim(store: MetadataStore, key: rec.TaskInstanceKey, try_number: int, **fields: Any) -> bool:
+    """``queued`` → ``running`` as try ``try_number``, with this process's pid and host
+    (and ``fields``, other columns written in the same statement).
 
     False if another process took it first. The try counts from here: if this process dies
     before the task's code even starts, the attempt is still one of the task's tries.
@@ -93,7 +94,31 @@ def claim(store: MetadataStore, key: rec.TaskInstanceKey, try_number: int) -> bo
         hostname=hostname,
         unixname=unixname,
         last_heartbeat_at=now(),
+        **fields,
     )
+
+
+def start_fields(task: Any, started: datetime) -> dict[str, Any]:
+    """The columns the runner writes when an attempt starts (see ``run_task_instance``)."""
+    return {
+        "start_date": started,
+        "end_date": None,
+        "duration": None,
+        "max_tries": int(getattr(task, "retries", 0) or 0),
+        "operator": getattr(task, "task_type", type(task).__name__),
+    }
+
+
+class ClaimClock(SystemClock):
+    """The system clock, except that its first reading is the time the claim stored as the
+    attempt's start date: the runner's start date and the stored one are the same."""
+
+    def __init__(self, started: datetime) -> None:
+        self._started: datetime | None = started
+
+    def now(self) -> datetime:
+        started, self._started = self._started, None
+        return started or super().now()
 
 
 def run_workload(
@@ -123,12 +148,16 @@ def _run_claimed(
         return EXIT_NOT_CLAIMED
     # A sensor poking again keeps its try; anything else starts the next one.
     try_number = row.try_number if workload.resuming else row.try_number + 1
-    if not claim(store, workload.key, try_number):
-        return EXIT_NOT_CLAIMED
     shared = SharedExecutionStore(store, dag)
     run = shared.get_dag_run(workload.dag_id, workload.run_id)
-    record = shared.record_from_row(row)
     assert run is not None
+    task = dag.get_task(workload.task_id)
+    # The claim also stores what the runner's first save would: one write fewer per attempt.
+    started = now()
+    if not claim(store, workload.key, try_number, **start_fields(task, started)):
+        return EXIT_NOT_CLAIMED
+    shared.start_stored = True
+    record = shared.record_from_row(row)
     # The runner increments the try number of a new try itself: hand it the one before.
     record.state = TaskInstanceState.SCHEDULED
     record.try_number = try_number - 1
@@ -144,11 +173,11 @@ def _run_claimed(
             dag=dag,
             dag_run=run,
             store=shared,
-            clock=SystemClock(),
+            clock=ClaimClock(started),
             log_folder=config.log_folder,
             trigger_dag=store_trigger(store, DagLoader().get),
         )
-        run_task_instance(dag.get_task(workload.task_id), record, env)
+        run_task_instance(task, record, env)
     finally:
         heartbeat.stop()
     return 0

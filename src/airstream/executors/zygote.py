@@ -15,6 +15,7 @@ then recovered by the next scheduler (see :mod:`airstream.scheduler.recovery`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -241,9 +242,14 @@ class Zygote:
         self.discarded.add(spare.pid)
 
     def _fork(self, body: Callable[[], int]) -> int:
+        # The child sees every inherited object as permanent: its collections then skip them
+        # instead of touching (and so copying) their pages. The zygote unfreezes at once, so
+        # its own garbage (an old DagBag after a reload) is still collected.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             self._child(body)
+        gc.unfreeze()
         with contextlib.suppress(OSError):  # the child already did it, or is gone
             os.setpgid(pid, pid)
         return pid

@@ -29,7 +29,7 @@ from airstream.scheduler.run_creation import (
     missing_task_instances,
     store_scheduled_run,
 )
-from airstream.scheduler.shared_execution_store import SharedExecutionStore, priority_weight_total
+from airstream.scheduler.shared_execution_store import PassExecutionStore, priority_weight_total
 from airstream.store import MetadataStore
 from airstream.store import records as rec
 from airstream.store.errors import DagRunAlreadyExists
@@ -264,7 +264,7 @@ class Scheduler:
         self, dag: DAG, run: rec.DagRun, fileloc: str, now: datetime
     ) -> list[Candidate] | None:
         """Apply decisions to one running run; its ready instances, or ``None`` if it ended."""
-        shared = SharedExecutionStore(self.store, dag)
+        shared = PassExecutionStore(self.store, dag)
         record = run_record(run)
         env = RunEnvironment(dag=dag, dag_run=record, store=shared, clock=self.clock)
         if run_timed_out(dag, run.start_date, now):
@@ -365,18 +365,23 @@ class Scheduler:
         if self._pools is None:
             self._pools = {p.pool: p.slots for p in self.store.list_pools()}
         limits = ConcurrencyLimits.load(self.store, self._pools)
-        queued = 0
+        chosen: list[Candidate] = []
+        slots = self.executor.open_slots
         for candidate in candidates:
-            if self.executor.open_slots <= 0:
+            if len(chosen) >= slots:
                 break
-            dag = dags[candidate.key.dag_id]
-            if not limits.admits(candidate, dag):
+            if limits.admits(candidate, dags[candidate.key.dag_id]):
+                limits.take(candidate)
+                chosen.append(candidate)
+        # All in one transaction; an instance whose state changed meanwhile stays unqueued
+        # (its slot counts as taken until the next pass).
+        changed = self.store.update_tis_state(
+            [(c.key, c.row_state) for c in chosen], TIS.QUEUED, queued_dttm=now
+        )
+        queued = 0
+        for candidate, ok in zip(chosen, changed, strict=True):
+            if not ok:
                 continue
-            if not self.store.update_ti_state(
-                candidate.key, TIS.QUEUED, expected=candidate.row_state, queued_dttm=now
-            ):
-                continue
-            limits.take(candidate)
             self.executor.queue(
                 TaskWorkload(
                     *candidate.key,

@@ -11,6 +11,7 @@ get the task's pool, priority and queue.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from airstream.store import MetadataStore
@@ -76,12 +77,18 @@ class SharedExecutionStore(MetadataExecutionStore):
     def __init__(self, store: MetadataStore, dag: DAG | None = None) -> None:
         super().__init__(store)
         self.dag = dag
+        #: The attempt's start (``running``, try, start date) is stored already, by the task
+        #: process's claim: the runner's first ``running`` save would write it again.
+        self.start_stored = False
 
     def record_from_row(self, row: rec.TaskInstance) -> TaskInstanceRecord:
         """The runner's record of a stored task instance (no need to list the whole run)."""
         return self._ti_from_row(row)
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
+        if self.start_stored and ti.state == TaskInstanceState.RUNNING:
+            self.start_stored = False
+            return
         key = rec.TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
         fields: dict[str, Any] = {
             "state": row_state(ti.state),
@@ -115,3 +122,34 @@ class SharedExecutionStore(MetadataExecutionStore):
             map_index=ti.map_index,
             **values,
         )
+
+
+class PassExecutionStore(SharedExecutionStore):
+    """A :class:`SharedExecutionStore` for one scheduler pass over a run: the run's task
+    instances are read once, and again only after a task-instance write through this store.
+
+    A pass reads them, decides, and the decision step reads them again: the second read
+    would see at most what task processes wrote in between, and every write here is
+    compare-and-set, so a decision on the first read is as safe as one on the second.
+    """
+
+    def __init__(self, store: MetadataStore, dag: DAG | None = None) -> None:
+        super().__init__(store, dag)
+        self._snapshot: dict[tuple[str, str], list[TaskInstanceRecord]] = {}
+
+    def list_task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
+        snapshot = self._snapshot.get((dag_id, run_id))
+        if snapshot is None:
+            snapshot = self._snapshot[(dag_id, run_id)] = super().list_task_instances(
+                dag_id, run_id
+            )
+        # Callers change records in place before saving them: hand out copies.
+        return [dataclasses.replace(ti) for ti in snapshot]
+
+    def save_task_instance(self, ti: TaskInstanceRecord) -> None:
+        self._snapshot.clear()
+        super().save_task_instance(ti)
+
+    def delete_task_instance(self, ti: TaskInstanceRecord) -> None:
+        self._snapshot.clear()
+        super().delete_task_instance(ti)

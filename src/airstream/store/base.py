@@ -246,6 +246,16 @@ class MetadataStore(abc.ABC):
         """Compare-and-set a task instance's state (plus other columns, e.g. ``end_date``)."""
         return self.update_ti(key, {**fields, "state": new}, expected)
 
+    def update_tis_state(
+        self,
+        changes: Sequence[tuple[TaskInstanceKey, ExpectedTiState]],
+        new: TaskInstanceState,
+        **fields: Any,
+    ) -> list[bool]:
+        """:meth:`update_ti_state` for many ``(key, expected)`` pairs, in one transaction
+        where the store has them; returns, pair by pair, whether a row changed."""
+        return [self.update_ti_state(key, new, expected, **fields) for key, expected in changes]
+
     @abc.abstractmethod
     def delete_tis(self, keys: Iterable[TaskInstanceKey]) -> int:
         """Delete task instances (with their tries and XComs); returns how many."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,7 +37,21 @@ DAG_COLUMN_NAMES = {"schedule": "timetable_summary"}
 
 
 def field_names(record_type: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(record_type)]
+    return list(_field_names(record_type))
+
+
+@functools.cache
+def _field_names(record_type: type) -> tuple[str, ...]:
+    # dataclasses.fields() is slow enough to matter when thousands of rows are converted.
+    return tuple(f.name for f in dataclasses.fields(record_type))
+
+
+@functools.cache
+def _columns(
+    record_type: type, renames: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    names = dict(renames)
+    return tuple((name, names.get(name, name)) for name in _field_names(record_type))
 
 
 def plain(value: Any) -> Any:
@@ -112,8 +127,10 @@ def connection_values(conn: Connection) -> dict[str, Any]:
 def _pick(
     record_type: type, row: Mapping[Any, Any], renames: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    columns = {name: (renames or {}).get(name, name) for name in field_names(record_type)}
-    return {name: row[column] for name, column in columns.items() if column in row}
+    # One plain dict first: lookups on a SQLAlchemy RowMapping cost far more than on a dict.
+    data = dict(row)
+    columns = _columns(record_type, tuple(sorted((renames or {}).items())))
+    return {name: data[column] for name, column in columns if column in data}
 
 
 def dag_from_row(row: Mapping[Any, Any], tags: Sequence[str]) -> DagModel:

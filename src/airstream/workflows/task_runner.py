@@ -263,6 +263,8 @@ def _push_result(op: BaseOperator, ti: RuntimeTaskInstance, result: Any) -> None
 
 def _apply_skips(env: RunEnvironment, task_ids: list[str], now: datetime) -> None:
     wanted = set(task_ids)
+    if not wanted:
+        return  # the common case: no need to read every task instance of the run
     for other in env.store.list_task_instances(env.dag_run.dag_id, env.dag_run.run_id):
         if (
             other.task_id in wanted
