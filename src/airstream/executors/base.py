@@ -27,9 +27,23 @@ class TaskWorkload:
     fileloc: str
     #: A reschedule-mode sensor poking again: the try number is not incremented.
     resuming: bool = False
+    #: Not an attempt but callbacks to call (one of :data:`CALLBACK_KINDS`): the DAG's
+    #: ``on_success_callback``/``on_failure_callback`` when its run ended, or a task's
+    #: ``on_failure_callback``/``on_retry_callback`` when its process died without calling them.
+    callback: str = ""
+    #: Why, for callbacks: the ``reason`` of a DAG callback's context, or what killed a task.
+    reason: str = ""
 
     @property
     def key(self) -> TaskInstanceKey:
+        """The key the executor tracks this workload by (distinct for callbacks, so a task's
+        callback process never passes for an attempt of that task)."""
+        if self.callback:
+            return callback_key(self.callback, self.dag_id, self.run_id, self.task_id)
+        return self.ti_key
+
+    @property
+    def ti_key(self) -> TaskInstanceKey:
         return TaskInstanceKey(self.dag_id, self.run_id, self.task_id, self.map_index)
 
     def to_json(self) -> str:
@@ -38,6 +52,20 @@ class TaskWorkload:
     @classmethod
     def from_json(cls, text: str) -> TaskWorkload:
         return cls(**json.loads(text))
+
+
+#: Callback workloads: a DAG run ended, or a task's process died and the scheduler failed it.
+CALLBACK_KINDS = ("dag_success", "dag_failure", "task_failure", "task_retry")
+_CALLBACK_PREFIX = "<callback>"
+
+
+def callback_key(kind: str, dag_id: str, run_id: str, task_id: str) -> TaskInstanceKey:
+    return TaskInstanceKey(dag_id, run_id, f"{_CALLBACK_PREFIX}{kind}:{task_id}", -2)
+
+
+def is_callback_key(key: TaskInstanceKey) -> bool:
+    """Whether ``key`` names a callback process rather than a task attempt."""
+    return key.task_id.startswith(_CALLBACK_PREFIX)
 
 
 @dataclass(frozen=True)

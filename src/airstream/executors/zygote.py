@@ -51,6 +51,7 @@ def setup_task_logging() -> None:
 def preload() -> None:
     """Import what task processes need, once, before any fork."""
     import airstream.compat
+    import airstream.executors.callback_process
     import airstream.executors.task_process
     import airstream.operators.bash
     import airstream.operators.python
@@ -280,6 +281,10 @@ class Zygote:
     def _run(self, workload: TaskWorkload, dag: DAG) -> int:
         from airstream.executors.task_process import run_workload
 
+        if workload.callback:
+            from airstream.executors.callback_process import run_callback_workload
+
+            return run_callback_workload(workload, dag, self.config, self.store)
         return run_workload(workload, dag, self.config, self.store)
 
     def _wait_for_workload(self, read_fd: int, write_fd: int) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from airstream.executors.base import BaseExecutor, TaskEvent, TaskWorkload
+from airstream.executors.base import BaseExecutor, TaskEvent, TaskWorkload, is_callback_key
 from airstream.scheduler import recovery
 from airstream.scheduler.dag_loader import DagLoader
 from airstream.scheduler.run_creation import (
@@ -34,6 +34,13 @@ from airstream.store import MetadataStore
 from airstream.store import records as rec
 from airstream.store.errors import DagRunAlreadyExists
 from airstream.store.queries import DagQuery, DagRunQuery, TaskInstanceQuery
+from airstream.workflows.callbacks import (
+    REASON_SUCCESS,
+    REASON_TASK_FAILURE,
+    REASON_TIMED_OUT,
+    dag_callbacks_for,
+    task_callbacks_for,
+)
 from airstream.workflows.execution_store import TaskInstanceRecord
 from airstream.workflows.metadata_execution_store import _run_from_row as run_record
 from airstream.workflows.readiness import (
@@ -268,7 +275,7 @@ class Scheduler:
         record = run_record(run)
         env = RunEnvironment(dag=dag, dag_run=record, store=shared, clock=self.clock)
         if run_timed_out(dag, run.start_date, now):
-            self._stop_run(run, now, rec.DagRunState.FAILED, f"timed out ({dag.dagrun_timeout})")
+            self._stop_run(run, now, f"timed out ({dag.dagrun_timeout})", REASON_TIMED_OUT)
             return None
         changed = False
         tis = shared.list_task_instances(run.dag_id, run.run_id)
@@ -282,7 +289,7 @@ class Scheduler:
             changed = True
             tis = shared.list_task_instances(run.dag_id, run.run_id)
         if dag.fail_fast and any(ti.state == TaskInstanceState.FAILED for ti in tis):
-            self._stop_run(run, now, rec.DagRunState.FAILED, "a task failed (fail_fast)")
+            self._stop_run(run, now, "a task failed (fail_fast)", REASON_TASK_FAILURE)
             return None
         if self._finish_if_done(dag, run, tis, changed, now):
             return None
@@ -303,10 +310,12 @@ class Scheduler:
         if state is None:
             return False
         final = rec.DagRunState(state.value)
-        self.store.set_dag_run_state(
+        if self.store.set_dag_run_state(
             run.dag_id, run.run_id, final, rec.DagRunState.RUNNING, end_date=now
-        )
-        log.info("Run %s of %s finished: %s", run.run_id, run.dag_id, final.value)
+        ):
+            log.info("Run %s of %s finished: %s", run.run_id, run.dag_id, final.value)
+            reason = REASON_SUCCESS if final == rec.DagRunState.SUCCESS else REASON_TASK_FAILURE
+            self._queue_dag_callbacks(dag, run, final, reason)
         return True
 
     def _due(
@@ -339,19 +348,55 @@ class Scheduler:
                     self._wake_no_later_than(due_at)
         return found
 
-    def _stop_run(
-        self, run: rec.DagRun, now: datetime, state: rec.DagRunState, reason: str
-    ) -> None:
-        """End a run early: kill its attempts, skip unfinished instances (as ``dags test``)."""
-        log.error("Run %s of %s stopped: %s", run.run_id, run.dag_id, reason)
+    def _stop_run(self, run: rec.DagRun, now: datetime, why: str, reason: str) -> None:
+        """Fail a run early: kill its attempts, skip unfinished instances (as ``dags test``);
+        ``reason`` is what the DAG's failure callbacks see."""
+        log.error("Run %s of %s stopped: %s", run.run_id, run.dag_id, why)
         for ti in self.store.list_run_tis(run.dag_id, run.run_id):
             if ti.state in rec.FINISHED_TI_STATES:
                 continue
             if ti.state in ACTIVE:
                 self.executor.terminate(ti.key)
             self.store.update_ti_state(ti.key, TIS.SKIPPED, expected=ti.state, end_date=now)
-        self.store.set_dag_run_state(
-            run.dag_id, run.run_id, state, rec.DagRunState.RUNNING, end_date=now
+        failed = rec.DagRunState.FAILED
+        if self.store.set_dag_run_state(
+            run.dag_id, run.run_id, failed, rec.DagRunState.RUNNING, end_date=now
+        ):
+            dag = self._loaded.get(run.dag_id)
+            if dag is not None:
+                self._queue_dag_callbacks(dag, run, failed, reason)
+
+    # -- callbacks (run in processes of their own, like attempts) ----------------------------
+
+    def _queue_dag_callbacks(
+        self, dag: DAG, run: rec.DagRun, state: rec.DagRunState, reason: str
+    ) -> None:
+        model = self._models.get(run.dag_id)
+        if model is None or not dag_callbacks_for(dag, state.value):
+            return
+        kind = "dag_success" if state == rec.DagRunState.SUCCESS else "dag_failure"
+        self.executor.queue(
+            TaskWorkload(
+                run.dag_id, run.run_id, "", -1, model.fileloc, callback=kind, reason=reason
+            )
+        )
+
+    def _queue_task_callbacks(self, ti: rec.TaskInstance, new: TIS, reason: str) -> None:
+        """A task process died and its attempt was failed here: have the task's failure
+        (or retry) callbacks called, which the dead process could not do."""
+        dag, model = self._loaded.get(ti.dag_id), self._models.get(ti.dag_id)
+        if dag is None or model is None or not dag.has_task(ti.task_id):
+            return
+        retrying = new == TIS.UP_FOR_RETRY
+        if not task_callbacks_for(dag.get_task(ti.task_id), retrying):
+            return
+        self.executor.queue(
+            TaskWorkload(
+                *ti.key,
+                fileloc=model.fileloc,
+                callback="task_retry" if retrying else "task_failure",
+                reason=reason,
+            )
         )
 
     # -- queueing ----------------------------------------------------------------------------
@@ -402,6 +447,10 @@ class Scheduler:
         """
         now = self.clock.now()
         for event in events:
+            if is_callback_key(event.key) and (event.error or event.returncode != 0):
+                log.error("Callbacks %s failed: %s", event.key, event.error or event.returncode)
+        events = [e for e in events if not is_callback_key(e.key)]
+        for event in events:
             if event.error:
                 log.error("Task %s could not start: %s", event.key, event.error)
             if event.returncode != 0:
@@ -416,9 +465,15 @@ class Scheduler:
             return  # another attempt holds it (ours exited after losing the claim)
         new = recovery.fail_attempt(self.store, ti, now)
         log.error("Task process of %s exited with %s: %s", event.key, event.returncode, new)
+        if new is not None:
+            how = f"killed by signal {-event.returncode}" if event.returncode < 0 else None
+            self._queue_task_callbacks(
+                ti, new, event.error or f"task process {how or f'exited with {event.returncode}'}"
+            )
 
     def recover(self) -> None:
         """After a restart: requeue orphaned ``queued`` instances, fail dead ``running`` ones."""
+        self._refresh_dags()  # the failed ones' callbacks need their DAGs
         tis = self.store.list_tis(TaskInstanceQuery(states=list(ACTIVE)))
         tracked = self.executor.running
         for ti in recovery.find_orphans(tis, tracked):
@@ -444,6 +499,8 @@ class Scheduler:
             self.executor.terminate(ti.key)
             new = recovery.fail_attempt(self.store, ti, now)
             log.error("Task %s has no live process (zombie): %s", ti.key, new)
+            if new is not None:
+                self._queue_task_callbacks(ti, new, "the task process is gone (no heartbeat)")
 
 
 class ConcurrencyLimits:

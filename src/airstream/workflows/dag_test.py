@@ -14,14 +14,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from airstream.workflows.context import RuntimeTaskInstance, build_context
+from airstream.workflows.callbacks import (
+    REASON_SUCCESS,
+    REASON_TASK_FAILURE,
+    REASON_TIMED_OUT,
+    run_dag_callbacks,
+)
 from airstream.workflows.dag import DAG
 from airstream.workflows.execution_store import (
     DagRunRecord,
     ExecutionStore,
     MemoryExecutionStore,
     TaskInstanceRecord,
-    use_store,
 )
 from airstream.workflows.readiness import dag_run_state, is_due, run_timed_out, try_due_at
 from airstream.workflows.scheduling import create_dag_run, schedule_step
@@ -30,8 +34,6 @@ from airstream.workflows.task_runner import (
     Clock,
     RunEnvironment,
     SystemClock,
-    output_to_log,
-    run_params,
     run_task_instance,
 )
 from airstream.workflows.timetables import as_utc
@@ -69,8 +71,10 @@ def run_dag_until_done(
     store, run, dag = env.store, env.dag_run, env.dag
     order = {t.task_id: i for i, t in enumerate(dag.topological_sort())}
     last: TaskInstanceRecord | None = None
+    reason = REASON_TASK_FAILURE
     while True:
         if run_timed_out(dag, run.start_date, env.clock.now()):
+            reason = REASON_TIMED_OUT
             log.error("Run %s timed out after %s", run.run_id, dag.dagrun_timeout)
             _skip_unfinished(env, env.clock.now())
             run.state = DagRunState.FAILED
@@ -111,7 +115,7 @@ def run_dag_until_done(
     run.state = state
     run.end_date = env.clock.now()
     store.save_dag_run(run)
-    _dag_callbacks(env, last)
+    run_dag_callbacks(env, last, REASON_SUCCESS if state == DagRunState.SUCCESS else reason, log)
     return run
 
 
@@ -120,27 +124,6 @@ def _skip_unfinished(env: RunEnvironment, now: datetime) -> None:
         if ti.state not in FINISHED_STATES:
             ti.state, ti.end_date = TIS.SKIPPED, now
             env.store.save_task_instance(ti)
-
-
-def _dag_callbacks(env: RunEnvironment, last: TaskInstanceRecord | None) -> None:
-    dag, run = env.dag, env.dag_run
-    callbacks = (
-        dag.on_success_callback if run.state == DagRunState.SUCCESS else dag.on_failure_callback
-    )
-    if not callbacks:
-        return
-    record = last or TaskInstanceRecord(dag.dag_id, run.run_id, dag.task_ids[0])
-    task = dag.get_task(record.task_id)
-    runtime = RuntimeTaskInstance(record, task, dag, run, env.store, log)
-    with use_store(env.store):
-        context = build_context(runtime, run_params(env, task), test_mode=env.test_mode)
-    context["reason"] = "success" if run.state == DagRunState.SUCCESS else "task_failure"
-    for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
-        try:
-            with use_store(env.store), output_to_log(log):
-                callback(context)
-        except Exception:
-            log.exception("Error in DAG %s callback", run.state)
 
 
 def run_dag_test(
