@@ -94,6 +94,16 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
+class EventsSettings:
+    """DAG run and task instance state changes, published by the scheduler to a topic."""
+
+    enabled: bool = True
+    topic: str = "airstream.events"
+    #: Where to publish; empty means AIRSTREAM_BOOTSTRAP_SERVERS, else the local broker.
+    bootstrap_servers: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of airstream's settings. ``home`` is the one data directory (AIRSTREAM_HOME)."""
 
@@ -102,6 +112,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
 
     @property
     def broker_data_dir(self) -> Path:

@@ -30,6 +30,7 @@ from airstream.scheduler.run_creation import (
     store_scheduled_run,
 )
 from airstream.scheduler.shared_execution_store import PassExecutionStore, priority_weight_total
+from airstream.scheduler.state_events import StateObserver
 from airstream.store import MetadataStore
 from airstream.store import records as rec
 from airstream.store.errors import DagRunAlreadyExists
@@ -114,8 +115,11 @@ class Scheduler:
         config: SchedulerConfig | None = None,
         clock: Clock | None = None,
         dag_loader: DagLoader | None = None,
+        observer: StateObserver | None = None,
     ) -> None:
         self.store = store
+        #: Told of state changes (to publish them as events); ignores them by default.
+        self.observer = observer or StateObserver()
         self.executor = executor
         self.config = config or SchedulerConfig()
         self.clock = clock or SystemClock()
@@ -149,8 +153,10 @@ class Scheduler:
                 events = self.executor.wait(self._wait_seconds())
                 focus = self.handle_events(events) if events else None
                 self._guarded_pass(stop, focus)
+                self.observer.poll()
         finally:
             self.executor.end()
+            self.observer.close()
 
     def _guarded_pass(self, stop: threading.Event, focus: set[tuple[str, str]] | None) -> None:
         """One pass; a failure (the database away, say) is logged and the pass retried."""
@@ -260,6 +266,7 @@ class Scheduler:
                 start_date=now,
             ):
                 active[run.dag_id] += 1
+                self.observer.run_state(run, rec.DagRunState.RUNNING)
 
     def _ensure_task_instances(self, dag: DAG, run: rec.DagRun) -> None:
         existing = {ti.task_id for ti in self.store.list_run_tis(run.dag_id, run.run_id)}
@@ -288,6 +295,7 @@ class Scheduler:
                 break
             changed = True
             tis = shared.list_task_instances(run.dag_id, run.run_id)
+        self.observer.task_states(run, tis)
         if dag.fail_fast and any(ti.state == TaskInstanceState.FAILED for ti in tis):
             self._stop_run(run, now, "a task failed (fail_fast)", REASON_TASK_FAILURE)
             return None
@@ -314,6 +322,7 @@ class Scheduler:
             run.dag_id, run.run_id, final, rec.DagRunState.RUNNING, end_date=now
         ):
             log.info("Run %s of %s finished: %s", run.run_id, run.dag_id, final.value)
+            self.observer.run_state(run, final)
             reason = REASON_SUCCESS if final == rec.DagRunState.SUCCESS else REASON_TASK_FAILURE
             self._queue_dag_callbacks(dag, run, final, reason)
         return True
@@ -362,6 +371,8 @@ class Scheduler:
         if self.store.set_dag_run_state(
             run.dag_id, run.run_id, failed, rec.DagRunState.RUNNING, end_date=now
         ):
+            self.observer.task_states(run, self.store.list_run_tis(run.dag_id, run.run_id))
+            self.observer.run_state(run, failed)
             dag = self._loaded.get(run.dag_id)
             if dag is not None:
                 self._queue_dag_callbacks(dag, run, failed, reason)
@@ -424,6 +435,7 @@ class Scheduler:
             [(c.key, c.row_state) for c in chosen], TIS.QUEUED, queued_dttm=now
         )
         queued = 0
+        self.observer.task_queued(c.key for c, ok in zip(chosen, changed, strict=True) if ok)
         for candidate, ok in zip(chosen, changed, strict=True):
             if not ok:
                 continue

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from airstream.config import Settings
 from airstream.executors.local import LocalExecutor, LocalExecutorConfig
 from airstream.scheduler.loop import Scheduler, SchedulerConfig
+from airstream.scheduler.state_events import EventPublisher, StateObserver
 from airstream.store import MetadataStore, open_store
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOpt
     try:
         if options.parse_dags:
             processor_thread = _start_processor(settings, store, options)
-        scheduler = Scheduler(store, executor, config=options.scheduler)
+        scheduler = Scheduler(
+            store, executor, config=options.scheduler, observer=state_observer(settings)
+        )
         scheduler.start()
         log.info("Scheduler started; DAGs from %s", options.dags_folder or settings.dags_folder)
         scheduler.serve(stop)
@@ -59,6 +62,17 @@ def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOpt
             processor_thread.stop()
         executor.end()
         store.close()
+
+
+def state_observer(settings: Settings) -> StateObserver:
+    """The publisher of state-change events if ``[events]`` is on (the default)."""
+    if not settings.events.enabled:
+        return StateObserver()
+    from airstream.client.connection import default_bootstrap_servers
+
+    servers = settings.events.bootstrap_servers or default_bootstrap_servers()
+    log.info("Publishing state changes to %s on %s", settings.events.topic, servers)
+    return EventPublisher(servers, settings.events.topic)
 
 
 def _start_processor(
