@@ -103,3 +103,26 @@ def test_a_schema_newer_than_this_airstream_is_refused(database_url: str) -> Non
         engine.dispose()
     with pytest.raises(SchemaNotReady):
         open_store(database_url, migrate=False)
+
+
+def test_the_head_is_known_without_alembic() -> None:
+    """The fast check (no Alembic import) must agree with Alembic about the newest revision."""
+    assert store_schema.newest_migration_file_revision() == store_schema.head_revision()
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: object) -> None:
+    code = (
+        "import sys\n"
+        "from airstream.store import open_store\n"
+        f"url = 'sqlite:///{tmp_path}/fast.db'\n"
+        "open_store(url).close()\n"  # creates the schema: Alembic needed
+        "assert 'alembic' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    again = (
+        "import sys\n"
+        "from airstream.store import open_store\n"
+        f"open_store('sqlite:///{tmp_path}/fast.db').close()\n"
+        "assert not any(m.split('.')[0] == 'alembic' for m in sys.modules), 'alembic imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", again], check=True)
