@@ -126,3 +126,14 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: object) ->
         "assert not any(m.split('.')[0] == 'alembic' for m in sys.modules), 'alembic imported'\n"
     )
     subprocess.run([sys.executable, "-c", again], check=True)
+
+
+def test_a_service_migrates_a_fresh_database_in_a_child(tmp_path: object) -> None:
+    code = (
+        "import sys\n"
+        "from airstream.store import open_store\n"
+        f"store = open_store('sqlite:///{tmp_path}/fresh.db', migrate_in_child=True)\n"
+        "assert store.get_pool('default_pool') is not None\n"
+        "assert not any(m.split('.')[0] == 'alembic' for m in sys.modules), 'alembic imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -21,6 +21,7 @@ from airstream.scheduler.state_events import EventPublisher, StateObserver
 from airstream.store import MetadataStore, open_store
 
 if TYPE_CHECKING:
+    from airstream.scheduler.heartbeat import HeartbeatThread
     from airstream.scheduler.processor.dag_processor import DagProcessorThread
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class ServiceOptions:
 
 def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOptions) -> None:
     """Serve until ``stop`` is set."""
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, migrate_in_child=True)
     executor = LocalExecutor(
         LocalExecutorConfig(
             database_url=settings.database_url,
@@ -48,9 +49,11 @@ def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOpt
         )
     )
     processor_thread = None
+    processor_beat = None
     try:
         if options.parse_dags:
             processor_thread = _start_processor(settings, store, options)
+            processor_beat = _beat_for_processor(store, processor_thread)
         scheduler = Scheduler(
             store, executor, config=options.scheduler, observer=state_observer(settings)
         )
@@ -58,6 +61,8 @@ def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOpt
         log.info("Scheduler started; DAGs from %s", options.dags_folder or settings.dags_folder)
         scheduler.serve(stop)
     finally:
+        if processor_beat is not None:
+            processor_beat.stop()
         if processor_thread is not None:
             processor_thread.stop()
         executor.end()
@@ -83,3 +88,11 @@ def _start_processor(
     processor = DagProcessor(settings, store, dags_folder=options.dags_folder)
     processor.refresh()
     return processor.start_watching(interval=options.parse_interval)
+
+
+def _beat_for_processor(store: MetadataStore, thread: DagProcessorThread) -> HeartbeatThread:
+    """The DAG processor thread's heartbeat (``job_type="dag_processor"``) while it lives."""
+    from airstream.scheduler.heartbeat import Heartbeat, HeartbeatThread
+    from airstream.store.records import JobType
+
+    return HeartbeatThread(Heartbeat(store, JobType.DAG_PROCESSOR), thread.is_alive).start()

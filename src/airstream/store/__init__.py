@@ -38,13 +38,38 @@ __all__ = [
 ]
 
 
-def open_store(url: str, *, migrate: bool = True) -> MetadataStore:
+def open_store(url: str, *, migrate: bool = True, migrate_in_child: bool = False) -> MetadataStore:
     """Open the metadata database at SQLAlchemy ``url`` (``sqlite:///...``, ``postgresql://...``).
 
     ``postgresql://`` and ``mysql://`` URLs get the psycopg 3 and PyMySQL drivers. With
-    ``migrate`` (the default) the schema is created or upgraded to the newest revision first.
+    ``migrate`` (the default) the schema is created or upgraded to the newest revision first;
+    ``migrate_in_child`` does that in a short-lived child process, for long-running services
+    that should not keep Alembic's modules in memory for the rest of their life.
     """
     # Imported here so that importing airstream.store does not load SQLAlchemy and Alembic.
     from airstream.store.sql import SqlMetadataStore
 
+    if migrate and migrate_in_child:
+        _migrate_in_child(url)
+        migrate = False
     return SqlMetadataStore.open(url, migrate=migrate)
+
+
+def _migrate_in_child(url: str) -> None:
+    import subprocess
+    import sys
+
+    from airstream.store.engine import create_store_engine
+    from airstream.store.schema import newest_migration_file_revision, recorded_revision
+
+    engine = create_store_engine(url)
+    try:
+        if recorded_revision(engine) == newest_migration_file_revision():
+            return
+    finally:
+        engine.dispose()
+    code = "import sys; from airstream.store import open_store; open_store(sys.argv[1]).close()"
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SchemaNotReady(f"migrating the metadata database failed: {last}")
