@@ -60,22 +60,36 @@ def preload() -> None:
 
 
 def warm_up_store(store: SqlMetadataStore) -> None:
-    """Run the verbs a task process runs, on keys that do not exist.
+    """Run the statements a task process runs, in the same shapes, on keys that do not exist.
 
     SQLAlchemy compiles each statement shape once per process and caches it; doing that here,
-    before forking, saves every task process those milliseconds.
+    before forking, saves every task process those milliseconds. The shapes must match
+    exactly (the same columns written), or the cache misses.
     """
-    from airstream.executors.task_process import claim
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from airstream.executors.task_process import claim, start_fields
+    from airstream.scheduler.shared_execution_store import SharedExecutionStore, outcome_fields
     from airstream.store import records as rec
+    from airstream.workflows.execution_store import DagRunRecord, TaskInstanceRecord
+    from airstream.workflows.state import TaskInstanceState
 
     key = rec.TaskInstanceKey("__warm_up__", "__warm_up__", "__warm_up__")
+    now = datetime.now(UTC)
     store.get_dag_run(key.dag_id, key.run_id)
     store.list_run_tis(key.dag_id, key.run_id)
     store.get_ti(key)
-    claim(store, key, 1)
+    claim(store, key, 1, **start_fields(SimpleNamespace(retries=0, task_type="warm_up"), now))
     store.clear_xcoms(key.dag_id, key.run_id, key.task_id, -1)
     store.get_xcom(key.dag_id, key.run_id, key.task_id)
     store.list_task_reschedules(key, 1)
+    run = DagRunRecord(key.dag_id, key.run_id, now, now, now, now)
+    SharedExecutionStore(store).previous_success(run)
+    for rendered in ({"field": 1}, None):  # tasks with and without template fields
+        ended = TaskInstanceRecord(*key, state=TaskInstanceState.SUCCESS, operator="warm_up")
+        ended.rendered_fields = rendered or {}
+        store.update_ti(key, outcome_fields(ended), expected=rec.TaskInstanceState.RUNNING)
     # Connections must not cross a fork: drop them, keep the compiled statements.
     store.engine.dispose()
 

@@ -71,6 +71,23 @@ def priority_weight_total(task: Any) -> int:
     return total
 
 
+def outcome_fields(ti: TaskInstanceRecord) -> dict[str, Any]:
+    """The columns an attempt writes when it ends (also what the zygote warms up)."""
+    fields: dict[str, Any] = {
+        "state": row_state(ti.state),
+        "try_number": ti.try_number,
+        "max_tries": ti.max_tries,
+        "start_date": ti.start_date,
+        "end_date": ti.end_date,
+        "duration": ti.duration,
+        "rendered_fields": _jsonable(ti.rendered_fields) or None,
+        "rendered_map_index": ti.rendered_map_index,
+    }
+    if ti.operator:
+        fields["operator"] = ti.operator
+    return fields
+
+
 class SharedExecutionStore(MetadataExecutionStore):
     """A :class:`MetadataExecutionStore` whose task-instance writes are compare-and-set."""
 
@@ -90,18 +107,7 @@ class SharedExecutionStore(MetadataExecutionStore):
             self.start_stored = False
             return
         key = rec.TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
-        fields: dict[str, Any] = {
-            "state": row_state(ti.state),
-            "try_number": ti.try_number,
-            "max_tries": ti.max_tries,
-            "start_date": ti.start_date,
-            "end_date": ti.end_date,
-            "duration": ti.duration,
-            "rendered_fields": _jsonable(ti.rendered_fields) or None,
-            "rendered_map_index": ti.rendered_map_index,
-        }
-        if ti.operator:
-            fields["operator"] = ti.operator
+        fields = outcome_fields(ti)
         expected = UNDECIDED if ti.state in DECISIONS else TIS.RUNNING
         if not self.store.update_ti(key, fields, expected=expected):
             if self.store.get_ti(key) is not None:

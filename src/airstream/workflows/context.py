@@ -20,7 +20,6 @@ from airstream.workflows.execution_store import (
     ExecutionStore,
     TaskInstanceRecord,
 )
-from airstream.workflows.state import DagRunState
 from airstream.workflows.timezone import coerce_datetime
 from airstream.workflows.variables import ConnectionAccessor, VariableAccessor
 from airstream.workflows.xcom_arg import XCOM_RETURN_KEY
@@ -232,13 +231,4 @@ def with_pendulum_dates(run: DagRunRecord) -> DagRunRecord:
 
 
 def _previous_success(store: ExecutionStore, run: DagRunRecord) -> DagRunRecord | None:
-    earlier = [
-        r
-        for r in store.list_dag_runs(run.dag_id)
-        if r.run_id != run.run_id
-        and r.state == DagRunState.SUCCESS
-        and r.logical_date is not None
-        and run.logical_date is not None
-        and r.logical_date < run.logical_date
-    ]
-    return max(earlier, key=lambda r: r.logical_date or r.run_after) if earlier else None
+    return store.previous_success(run)

@@ -83,6 +83,10 @@ class ExecutionStore(Protocol):
 
     def list_dag_runs(self, dag_id: str) -> list[DagRunRecord]: ...
 
+    def previous_success(self, run: DagRunRecord) -> DagRunRecord | None:
+        """The successful run of the same DAG with the latest logical date before ``run``'s."""
+        ...
+
     def delete_dag_run(self, dag_id: str, run_id: str) -> None: ...
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None: ...
@@ -106,6 +110,21 @@ class ExecutionStore(Protocol):
     def set_variable(self, key: str, value: str) -> None: ...
 
     def get_connection(self, conn_id: str) -> Connection | None: ...
+
+
+def latest_success_before(runs: Iterable[DagRunRecord], run: DagRunRecord) -> DagRunRecord | None:
+    """Of ``runs``, the successful one with the latest logical date before ``run``'s."""
+    if run.logical_date is None:
+        return None
+    earlier = [
+        r
+        for r in runs
+        if r.run_id != run.run_id
+        and r.state == DagRunState.SUCCESS
+        and r.logical_date is not None
+        and r.logical_date < run.logical_date
+    ]
+    return max(earlier, key=lambda r: r.logical_date or r.run_after) if earlier else None
 
 
 class MemoryExecutionStore:
@@ -135,6 +154,9 @@ class MemoryExecutionStore:
     def list_dag_runs(self, dag_id: str) -> list[DagRunRecord]:
         runs = [r for (d, _), r in self.dag_runs.items() if d == dag_id]
         return sorted(runs, key=lambda r: r.run_after)
+
+    def previous_success(self, run: DagRunRecord) -> DagRunRecord | None:
+        return latest_success_before(self.list_dag_runs(run.dag_id), run)
 
     def delete_dag_run(self, dag_id: str, run_id: str) -> None:
         """Forget the run with its task instances and XComs."""

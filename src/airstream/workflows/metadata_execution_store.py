@@ -12,9 +12,14 @@ from typing import Any
 
 from airstream.store import MetadataStore
 from airstream.store import records as rec
-from airstream.store.queries import DagRunQuery
+from airstream.store.queries import DagRunQuery, Page
 from airstream.workflows.connections import Connection
-from airstream.workflows.execution_store import MISSING, DagRunRecord, TaskInstanceRecord
+from airstream.workflows.execution_store import (
+    MISSING,
+    DagRunRecord,
+    TaskInstanceRecord,
+    latest_success_before,
+)
 from airstream.workflows.state import DagRunState, TaskInstanceState
 from airstream.workflows.xcom_serialization import deserialize, serialize
 
@@ -80,6 +85,18 @@ class MetadataExecutionStore:
     def list_dag_runs(self, dag_id: str) -> list[DagRunRecord]:
         rows = self.store.list_dag_runs(DagRunQuery(dag_ids=[dag_id]))
         return sorted((_run_from_row(r) for r in rows), key=lambda r: r.run_after)
+
+    def previous_success(self, run: DagRunRecord) -> DagRunRecord | None:
+        # Ask for the few latest candidates only: a DAG may have thousands of runs.
+        if run.logical_date is None:
+            return None
+        query = DagRunQuery(
+            dag_ids=[run.dag_id],
+            states=[rec.DagRunState.SUCCESS],
+            logical_date_lte=run.logical_date,
+        )
+        rows = self.store.list_dag_runs(query, Page(limit=2, order_by="-logical_date"))
+        return latest_success_before((_run_from_row(r) for r in rows), run)
 
     def delete_dag_run(self, dag_id: str, run_id: str) -> None:
         self.store.delete_dag_run(dag_id, run_id)
