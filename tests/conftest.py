@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from broker_process import BrokerProcess
+
+# The shipped example DAGs load by default ([core] load_examples); tests that want them say
+# so. Set before any test (and any process a test starts) reads the settings.
+os.environ.setdefault("AIRSTREAM_LOAD_EXAMPLES", "false")
 
 
 @pytest.fixture

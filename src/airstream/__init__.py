@@ -22,6 +22,7 @@ _AUTHORING_NAMES = frozenset(
         "Param",
         "ParamsDict",
         "TaskGroup",
+        "Topic",
         "TriggerRule",
         "XComArg",
         "chain",
@@ -40,6 +41,8 @@ __all__ = ["__version__", *sorted(_AUTHORING_NAMES)]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Topic":
+        return importlib.import_module("airstream.workflows.topic").Topic
     if name in _AUTHORING_NAMES:
         return getattr(importlib.import_module("airstream.workflows"), name)
     raise AttributeError(f"module 'airstream' has no attribute {name!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, folder: Path) -> Settings:
-    return Settings(home=tmp_path / "home", core=CoreSettings(dags_folder=folder))
+    return Settings(
+        home=tmp_path / "home", core=CoreSettings(dags_folder=folder, load_examples=False)
+    )
 
 
 @pytest.fixture
@@ -217,7 +220,9 @@ def test_new_dags_paused_by_setting_and_pause_survives_reparse(
 ) -> None:
     settings = Settings(
         home=tmp_path / "home",
-        core=CoreSettings(dags_folder=folder, dags_are_paused_at_creation=True),
+        core=CoreSettings(
+            dags_folder=folder, dags_are_paused_at_creation=True, load_examples=False
+        ),
     )
     path = write(folder / "p.py", dag_source("by_setting", ["a"]))
     write(folder / "q.py", dag_source("by_dag", ["a"], is_paused_upon_creation="False"))
@@ -330,3 +335,46 @@ def test_watch_thread_picks_up_new_files(
     assert not thread.is_alive()
     assert store.get_dag("late") is not None
     assert any("late" in r.stored_dag_ids for r in results)
+
+
+def test_idle_parsing_workers_stop_and_come_back_for_a_change(
+    settings: Settings, store: MetadataStore, folder: Path
+) -> None:
+    write(folder / "one.py", dag_source("one", ["a"]))
+    with DagProcessor(
+        settings, store, pool_size=2, import_timeout=2.0, idle_workers_seconds=0.3
+    ) as processor:
+        processor.refresh()
+        pool = processor._pool
+        assert pool is not None
+        workers = pool.worker_pids
+        assert workers and all(pid_alive(pid) for pid in workers)
+        deadline = time.monotonic() + 30
+        while processor._pool is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            processor.refresh()  # nothing changed
+        assert processor._pool is None
+        assert wait_gone(workers)
+        write(folder / "one.py", dag_source("one", ["a", "b"]))
+        result = processor.refresh()
+        assert result.parsed_files and processor._pool is not None
+    serialized = store.get_serialized_dag("one")
+    assert serialized is not None
+    assert [t["task_id"] for t in serialized.data["tasks"]] == ["a", "b"]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(pid_alive(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False

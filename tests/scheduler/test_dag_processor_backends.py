@@ -69,7 +69,7 @@ def processor(
 ) -> Iterator[DagProcessor]:
     settings = Settings(
         home=tmp_path / "home",
-        core=CoreSettings(dags_folder=folder),
+        core=CoreSettings(dags_folder=folder, load_examples=False),
         database=DatabaseSettings(url=database_url),
     )
     with DagProcessor(settings, store, pool_size=2, import_timeout=5) as dag_processor:

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "db",
     "scheduler",
     "api_server",
+    "standalone",
 )
 
 

@@ -1,4 +1,5 @@
-"""``airstream api-server``: the REST API (``/api/v2``) and auth, in one process."""
+"""``airstream api-server``: the web console, the REST API (``/api/v2``) and auth, in one
+process."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import sys
 from airstream.config import ConfigError, load_settings
 
 DESCRIPTION = """\
-Serve Airflow 3's REST API (/api/v2, usable with apache-airflow-client), airstream's
-streams endpoints (/api/v2/streams) and token auth (POST /auth/token) from one process.
+Serve the web console (/, log in as a configured user: DAGs, runs, task logs, topics,
+consumer groups, the orders dashboard), Airflow 3's REST API (/api/v2, usable with
+apache-airflow-client), airstream's streams endpoints (/api/v2/streams) and token auth
+(POST /auth/token) from one process.
 
 Users and roles come from [api] users (default "admin:admin"). On first start each user gets
 a generated password, kept in AIRSTREAM_HOME/simple_auth_manager_passwords.json.generated;
@@ -28,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``api-server`` to the ``airstream`` parser."""
     parser = subparsers.add_parser(
         "api-server",
-        help="serve the REST API (Airflow's /api/v2) and the streams endpoints",
+        help="serve the web console, the REST API (Airflow's /api/v2) and the streams endpoints",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

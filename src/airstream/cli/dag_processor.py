@@ -19,8 +19,10 @@ log = logging.getLogger("airstream.dag_processor")
 
 def dag_processor_command(args: argparse.Namespace) -> int:
     from airstream.config import load_settings
+    from airstream.scheduler.heartbeat import Heartbeat, HeartbeatThread
     from airstream.scheduler.processor import DagProcessor, RefreshResult
     from airstream.store import open_store
+    from airstream.store.records import JobType
 
     logging.basicConfig(
         level=logging.INFO, format="[%(asctime)s] {%(name)s} %(levelname)s - %(message)s"
@@ -44,10 +46,15 @@ def dag_processor_command(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     with (
-        open_store(settings.database_url) as store,
+        open_store(settings.database_url, migrate_in_child=True) as store,
         DagProcessor(settings, store, dags_folder=args.dags_folder) as processor,
     ):
-        processor.watch(stop, args.interval, report, max_passes=args.num_runs)
+        # /api/v2/monitor/health reports the DAG processor by this heartbeat.
+        beating = HeartbeatThread(Heartbeat(store, JobType.DAG_PROCESSOR), lambda: True).start()
+        try:
+            processor.watch(stop, args.interval, report, max_passes=args.num_runs)
+        finally:
+            beating.stop()
     return 0
 
 

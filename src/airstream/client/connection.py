@@ -50,7 +50,7 @@ class Connection:
         config: dict[str, Any] = {
             "bootstrap.servers": self.bootstrap_servers,
             "client.id": "airstream-cli",
-            "logger": _silent_logger(),
+            "logger": silent_logger(),
             # librdkafka refuses less than a second here.
             "socket.connection.setup.timeout.ms": max(1000, self.request_timeout_ms),
         }
@@ -158,7 +158,8 @@ def _unreachable_or(exc: KafkaException, connection: Connection, subject: str = 
     return from_exception(exc, subject)
 
 
-def _silent_logger() -> logging.Logger:
+def silent_logger() -> logging.Logger:
+    """A logger that drops librdkafka's chatter (give it as a client's ``logger``)."""
     logger = logging.getLogger("airstream.client.librdkafka")
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())

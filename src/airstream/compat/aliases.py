@@ -58,6 +58,8 @@ _KAFKA_PROVIDER = {
     "operators.produce": [f"{_KAFKA}.operators"],
     "operators.consume": [f"{_KAFKA}.operators"],
     "sensors.kafka": [f"{_KAFKA}.sensors"],
+    "triggers.msg_queue": [f"{_W}.message_queue"],
+    "triggers.await_message": [f"{_W}.message_queue"],
 }
 
 ALIASES: dict[str, list[str]] = {
@@ -91,6 +93,8 @@ ALIASES: dict[str, list[str]] = {
     "airflow.timetables.interval": [f"{_W}.timetables"],
     "airflow.timetables.events": [f"{_W}.timetables"],
     "airflow.timetables.simple": [f"{_W}.timetables"],
+    "airflow.timetables.assets": [f"{_W}.timetables"],
+    "airflow.timetables.datasets": [f"{_W}.timetables"],
     "airflow.providers.standard.utils.skipmixin": ["airstream.operators.branch"],
     "airflow.providers.standard.utils.weekday": ["airstream.operators.weekday"],
     "airflow.utils.weekday": ["airstream.operators.weekday"],
@@ -102,7 +106,9 @@ ALIASES: dict[str, list[str]] = {
     "airflow.sdk.bases.hook": ["airstream.operators.db_hooks"],
     "airflow.sdk.bases.notifier": [f"{_W}.notifier"],
     "airflow.notifications.basenotifier": [f"{_W}.notifier"],
-    "airflow.sdk.definitions.asset": [f"{_W}.assets"],
+    "airflow.sdk.definitions.asset": [f"{_W}.assets", "airstream.compat.extras"],
+    "airflow.providers.common.messaging.triggers.msg_queue": [f"{_W}.message_queue"],
+    "airflow.triggers.base": [f"{_W}.message_queue"],
     # The providers' shim over Airflow 2/3 differences: everything the SDK offers.
     "airflow.providers.common.compat.sdk": [
         *_AUTHORING,

@@ -44,11 +44,26 @@ class BaseOperatorLink:
 
 
 class AssetWatcher:
-    """Watches a trigger for asset events; kept so DAG files declaring one load."""
+    """Updates an asset on each event of ``trigger`` (Airflow 3's ``AssetWatcher``).
+
+    airstream serves Kafka message-queue triggers (``MessageQueueTrigger``,
+    ``KafkaMessageQueueTrigger``, ``AwaitMessageTrigger``) in the scheduler; see
+    :mod:`airstream.scheduler.topic_triggers`.
+    """
 
     def __init__(self, name: str, trigger: Any) -> None:
+        from airstream.workflows.message_queue import BaseEventTrigger
+
+        if not isinstance(trigger, BaseEventTrigger):
+            raise TypeError(
+                f"AssetWatcher {name!r}: trigger must be an event trigger such as "
+                f"MessageQueueTrigger, not {type(trigger).__name__}"
+            )
         self.name = name
         self.trigger = trigger
+
+    def __repr__(self) -> str:
+        return f"AssetWatcher(name={self.name!r}, trigger={type(self.trigger).__name__})"
 
 
 __all__ = [

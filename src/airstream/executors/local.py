@@ -9,14 +9,18 @@ processes; the next scheduler recovers their task instances.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from airstream.executors.base import BaseExecutor, TaskEvent, TaskWorkload
 from airstream.store.records import TaskInstanceKey
@@ -32,6 +36,11 @@ class LocalExecutorConfig:
     heartbeat_interval: float = 5.0
     #: Extra environment variables for the zygote (and so for every task process).
     env: dict[str, str] = field(default_factory=dict)
+    #: Fork the zygote from this process instead of starting a fresh interpreter: the two
+    #: then share the pages of everything imported so far (about 30 MB less in all). Only
+    #: safe while this process runs no other thread, so only for a process that starts
+    #: its executor first (``airstream scheduler``).
+    fork: bool = False
 
 
 class LocalExecutor(BaseExecutor):
@@ -39,20 +48,24 @@ class LocalExecutor(BaseExecutor):
 
     def __init__(self, config: LocalExecutorConfig) -> None:
         self.config = config
-        self._zygote: subprocess.Popen[bytes] | None = None
+        self._zygote: subprocess.Popen[bytes] | ForkedZygote | None = None
         self._events: queue.Queue[TaskEvent | None] = queue.Queue()
         self._running: set[TaskInstanceKey] = set()
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        env = {**os.environ, **self.config.env}
-        self._zygote = subprocess.Popen(
-            [sys.executable, "-m", "airstream.executors.zygote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            bufsize=0,
-        )
+        if self._zygote is not None:
+            return  # started early (see LocalExecutorConfig.fork)
+        if self.config.fork:
+            self._zygote = ForkedZygote.start(self.config.env)
+        else:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "airstream.executors.zygote"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, **self.config.env},
+                bufsize=0,
+            )
         settings = {
             "database_url": self.config.database_url,
             "log_folder": str(self.config.log_folder),
@@ -127,3 +140,53 @@ class LocalExecutor(BaseExecutor):
         if zygote.stdout is not None:
             zygote.stdout.close()
         self._running.clear()
+
+
+class ForkedZygote:
+    """A zygote forked from this process, with the part of ``subprocess.Popen``'s interface
+    the executor uses (pipes on its stdin and stdout, poll, wait, kill)."""
+
+    def __init__(self, pid: int, stdin: BinaryIO, stdout: BinaryIO) -> None:
+        self.pid = pid
+        self.stdin: BinaryIO | None = stdin
+        self.stdout: BinaryIO | None = stdout
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, env: dict[str, str]) -> ForkedZygote:
+        from airstream.executors import zygote
+
+        commands_r, commands_w = os.pipe()
+        events_r, events_w = os.pipe()
+        # Objects inherited by the child are never collected there: its collections then
+        # leave their pages alone, and those pages stay shared with this process.
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            os.close(commands_w)
+            os.close(events_r)
+            zygote.serve_forked(commands_r, events_w, env)  # never returns
+        gc.unfreeze()
+        os.close(commands_r)
+        os.close(events_w)
+        return cls(pid, os.fdopen(commands_w, "wb", buffering=0), os.fdopen(events_r, "rb"))
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired("zygote", timeout or 0)
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)

@@ -378,5 +378,29 @@ def main() -> None:
     Zygote(config, store, pending).serve()
 
 
+def serve_forked(commands: int, events: int, env: dict[str, str]) -> NoReturn:
+    """The zygote in a child forked from the scheduler: the same protocol, on the pipes
+    ``commands`` (our stdin) and ``events`` (our stdout)."""
+    code = 0
+    try:
+        os.dup2(commands, 0)
+        os.dup2(events, 1)
+        os.close(commands)
+        os.close(events)
+        os.environ.update(env)
+        # The scheduler's handlers only set its stop flag: here SIGTERM must end us, and a
+        # terminal's Ctrl-C is the scheduler's to handle (it closes our stdin).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        main()
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stderr.flush()
+        # Never run the scheduler's inherited finalizers (its database connections...).
+        os._exit(code)
+
+
 if __name__ == "__main__":
     main()

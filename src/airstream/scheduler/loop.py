@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from airstream.executors.base import BaseExecutor, TaskEvent, TaskWorkload, is_callback_key
 from airstream.scheduler import recovery
 from airstream.scheduler.dag_loader import DagLoader
+from airstream.scheduler.event_triggering import EventTriggering
 from airstream.scheduler.run_creation import (
     due_runs,
     last_automated_interval,
@@ -132,6 +133,8 @@ class Scheduler:
         self._loaded: dict[str, DAG] = {}
         #: When each DAG's next scheduled run is due (no need to ask the store before).
         self._next_run_after: dict[str, tuple[DAG, datetime | None]] = {}
+        # Topic consumers, asset-triggered runs, heartbeat (see event_triggering.py).
+        self.event_triggering = EventTriggering(store)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -155,6 +158,7 @@ class Scheduler:
                 self._guarded_pass(stop, focus)
                 self.observer.poll()
         finally:
+            self.event_triggering.stop()
             self.executor.end()
             self.observer.close()
 
@@ -187,6 +191,7 @@ class Scheduler:
             self._refresh_dags()
             for dag in self._loaded.values():
                 self.create_scheduled_runs(dag, now)
+            self.event_triggering.on_pass(self._loaded, now)
             self.start_queued_runs(self._loaded, now)
             runs = self.store.list_dag_runs(DagRunQuery(states=[rec.DagRunState.RUNNING]))
         else:

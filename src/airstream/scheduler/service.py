@@ -46,11 +46,14 @@ def run_scheduler(settings: Settings, stop: threading.Event, options: ServiceOpt
             database_url=settings.database_url,
             log_folder=settings.home / "logs",
             parallelism=settings.core.parallelism,
+            fork=True,
         )
     )
     processor_thread = None
     processor_beat = None
     try:
+        # The zygote is forked from this process: before any other thread starts.
+        executor.start()
         if options.parse_dags:
             processor_thread = _start_processor(settings, store, options)
             processor_beat = _beat_for_processor(store, processor_thread)

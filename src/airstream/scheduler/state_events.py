@@ -190,6 +190,8 @@ class EventPublisher(StateObserver):
             # Imported on first use: a scheduler with nothing to run never loads librdkafka.
             from confluent_kafka import Producer as KafkaProducer
 
+            from airstream.client.connection import silent_logger
+
             self._producer = KafkaProducer(
                 {
                     "bootstrap.servers": self.bootstrap_servers,
@@ -198,7 +200,7 @@ class EventPublisher(StateObserver):
                     "acks": 1,
                     "message.timeout.ms": 300000,
                     "error_cb": lambda err: self._log_error(f"events producer: {err}"),
-                    "logger": _silent_logger(),
+                    "logger": silent_logger(),
                 }
             )
         return self._producer
@@ -213,14 +215,6 @@ class EventPublisher(StateObserver):
         self._run_states.pop(ident, None)
         for key in [k for k in self._ti_states if (k.dag_id, k.run_id) == ident]:
             del self._ti_states[key]
-
-
-def _silent_logger() -> logging.Logger:
-    logger = logging.getLogger("airstream.scheduler.librdkafka")
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
-    return logger
 
 
 def _state_value(state: Any) -> str | None:

@@ -21,10 +21,12 @@ from airstream.store.queries import (
     TaskInstanceQuery,
 )
 from airstream.store.records import (
+    AssetEvent,
     Connection,
     DagModel,
     DagRun,
     DagRunState,
+    Job,
     LogEvent,
     ParseImportError,
     Pool,
@@ -33,6 +35,7 @@ from airstream.store.records import (
     TaskInstanceKey,
     TaskInstanceState,
     TaskReschedule,
+    TopicPositionMove,
     Variable,
     XComEntry,
 )
@@ -144,6 +147,21 @@ class MetadataStore(abc.ABC):
         :class:`~airstream.store.errors.DagRunAlreadyExists` if ``(dag_id, run_id)`` is taken.
         """
 
+    def create_dag_runs(self, runs: Sequence[DagRun], tis: Sequence[TaskInstance] = ()) -> int:
+        """Store many new runs and their task instances (imports, backfills, test data).
+
+        Like :meth:`create_dag_run` for each run, but SQL stores write them all in one
+        transaction without reading them back. Returns how many runs were stored.
+        """
+        by_run: dict[tuple[str, str], list[TaskInstance]] = {}
+        for ti in tis:
+            by_run.setdefault((ti.dag_id, ti.run_id), []).append(ti)
+        for run in runs:
+            self.create_dag_run(run, by_run.pop((run.dag_id, run.run_id), []))
+        if by_run:
+            self.create_tis([ti for group in by_run.values() for ti in group])
+        return len(runs)
+
     @abc.abstractmethod
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRun | None:
         """The run, or ``None``."""
@@ -153,6 +171,19 @@ class MetadataStore(abc.ABC):
         self, query: DagRunQuery | None = None, page: Page | None = None
     ) -> list[DagRun]:
         """Runs matching ``query``; by default newest ``run_after`` first."""
+
+    def latest_dag_runs(self, dag_ids: Collection[str], per_dag: int) -> dict[str, list[DagRun]]:
+        """The newest ``per_dag`` runs (by ``run_after``) of each DAG in ``dag_ids``.
+
+        For listings that show recent runs next to a page of DAGs: SQL stores answer with
+        one statement, whatever the number of DAGs. DAGs without runs are absent.
+        """
+        found: dict[str, list[DagRun]] = {}
+        for dag_id in dag_ids:
+            runs = self.list_dag_runs(DagRunQuery(dag_ids=[dag_id]), Page(limit=per_dag))
+            if runs:
+                found[dag_id] = runs
+        return found
 
     @abc.abstractmethod
     def count_dag_runs(self, query: DagRunQuery | None = None) -> int:
@@ -386,3 +417,89 @@ class MetadataStore(abc.ABC):
     @abc.abstractmethod
     def list_pools(self, page: Page | None = None) -> list[Pool]:
         """Pools ordered by name unless ``page.order_by`` says."""
+
+    # -- asset events ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def add_asset_events(self, events: Sequence[AssetEvent]) -> list[AssetEvent]:
+        """Record asset updates (creating their assets when new); returns them with ids.
+
+        Event ids grow with time: an asset-scheduled DAG's queue is "events after id N".
+        """
+
+    @abc.abstractmethod
+    def list_asset_events(
+        self,
+        assets: Collection[tuple[str, str]] | None = None,
+        *,
+        after_id: int | None = None,
+        up_to_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[AssetEvent]:
+        """Events of the ``(name, uri)`` assets (all when ``None``) in an id range, oldest first."""
+
+    @abc.abstractmethod
+    def latest_asset_event_id(self) -> int:
+        """The id of the newest asset event (0 if there is none)."""
+
+    @abc.abstractmethod
+    def get_asset_watermark(self, dag_id: str) -> int | None:
+        """The newest event id an asset-scheduled DAG's runs consumed; ``None`` if never set."""
+
+    @abc.abstractmethod
+    def init_asset_watermark(self, dag_id: str, last_event_id: int) -> int:
+        """Set the watermark of a DAG that has none (a new DAG starts after the events so
+        far); returns the stored watermark, which may be another process's."""
+
+    @abc.abstractmethod
+    def create_asset_triggered_run(
+        self,
+        run: DagRun,
+        tis: Sequence[TaskInstance],
+        event_ids: Sequence[int],
+        *,
+        watermark: int,
+        expected_watermark: int,
+    ) -> DagRun:
+        """Store a run triggered by ``event_ids`` and move the DAG's watermark, atomically.
+
+        Raises :class:`~airstream.store.errors.PositionMoved` (and stores nothing) if the
+        watermark is not ``expected_watermark``: another scheduler consumed those events.
+        """
+
+    @abc.abstractmethod
+    def list_run_asset_events(self, dag_id: str, run_id: str) -> list[AssetEvent]:
+        """The events that triggered a run (``triggering_asset_events``), oldest first."""
+
+    # -- topic trigger positions -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_topic_positions(self, dag_id: str, topic: str) -> dict[int, int]:
+        """A topic-triggered DAG's next offset to process, by partition."""
+
+    @abc.abstractmethod
+    def move_topic_positions(
+        self,
+        dag_id: str,
+        topic: str,
+        moves: Sequence[TopicPositionMove],
+        run: DagRun | None = None,
+        tis: Sequence[TaskInstance] = (),
+        events: Sequence[AssetEvent] = (),
+    ) -> DagRun | None:
+        """Move positions and store the run (with its task instances and the asset events
+        that triggered it) carrying the records before them: all in one transaction.
+
+        Raises :class:`~airstream.store.errors.PositionMoved` (nothing stored) when a
+        position is not where its move expects it. Returns the run (``None`` without one).
+        """
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def record_heartbeat(self, job: Job) -> Job:
+        """Beat for ``job``: a new row when it has no ``id``; returns it with ``id`` set."""
+
+    @abc.abstractmethod
+    def latest_heartbeats(self) -> dict[str, datetime]:
+        """The newest heartbeat of each job type (``"scheduler"``, ``"dag_processor"``)."""

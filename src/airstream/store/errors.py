@@ -42,3 +42,10 @@ class SchemaNotReady(StoreError):
 
 class InvalidConnectionUri(StoreError, ValueError):
     """A connection URI or JSON form that cannot be parsed."""
+
+
+class PositionMoved(StoreError):
+    """A topic position was not where the caller expected: another writer got there first.
+
+    Nothing was written; the caller re-reads the positions and drops what it consumed twice.
+    """

@@ -50,6 +50,8 @@ class DagRunQuery:
     logical_date_lte: datetime | None = None
     run_after_gte: datetime | None = None
     run_after_lte: datetime | None = None
+    #: Only runs changed at or after this time (``updated_at``): what watchers poll for.
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class TaskInstanceQuery:
     states: Collection[TaskInstanceState] | None = None
     pools: Collection[str] | None = None
     queues: Collection[str] | None = None
+    #: Only task instances changed at or after this time (``updated_at``).
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)

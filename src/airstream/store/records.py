@@ -353,3 +353,58 @@ class LogEvent:
     owner: str | None = None
     extra: str | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class AssetEvent:
+    """An update of an asset (Airflow's ``asset_event``): what a task or a trigger produced.
+
+    The asset is named by ``name`` and ``uri`` (the store creates its ``asset`` row on first
+    use). ``source_*`` say which task instance produced it; events from a topic trigger have
+    none and carry the records in ``extra["payload"]``, as Airflow's trigger events do.
+    """
+
+    name: str
+    uri: str
+    group: str = "asset"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    source_dag_id: str | None = None
+    source_run_id: str | None = None
+    source_task_id: str | None = None
+    source_map_index: int = -1
+    timestamp: datetime | None = None
+    asset_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class TopicPositionMove:
+    """Where a topic-triggered DAG's position in one partition goes: ``expected`` → ``offset``.
+
+    ``offset`` is the next offset to process. ``expected`` is the stored position the move
+    starts from (``None``: the DAG has none there yet); a move from anywhere else fails.
+    """
+
+    partition: int
+    expected: int | None
+    offset: int
+
+
+class JobType(enum.StrEnum):
+    """The long-running processes that heartbeat into the ``job`` table."""
+
+    SCHEDULER = "scheduler"
+    DAG_PROCESSOR = "dag_processor"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a long-running process and its latest heartbeat (Airflow's ``job``)."""
+
+    job_type: JobType
+    hostname: str
+    pid: int
+    state: str = "running"
+    start_date: datetime | None = None
+    latest_heartbeat: datetime | None = None
+    id: int | None = None

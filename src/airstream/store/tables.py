@@ -281,3 +281,89 @@ log = sa.Table(
     sa.Index(None, "dag_id", "dttm"),
     sa.Index(None, "event", "dttm"),
 )
+
+#: Assets that tasks updated or DAGs are scheduled on (added by revision 0003).
+asset = sa.Table(
+    "asset",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", id_type(ID_LEN), nullable=False),
+    # 500 characters keep (name, uri) within MySQL's 3072-byte index key in utf8mb4.
+    sa.Column("uri", id_type(500), nullable=False),
+    sa.Column("group", id_type(ID_LEN), nullable=False, default="asset"),
+    sa.Column("extra", json_type()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("name", "uri"),
+)
+
+#: Each update of an asset: by a task's outlet, or by a topic trigger (``extra.payload``).
+asset_event = sa.Table(
+    "asset_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "asset_id", sa.Integer, sa.ForeignKey("asset.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("extra", json_type()),
+    sa.Column("source_dag_id", id_type(ID_LEN)),
+    sa.Column("source_run_id", id_type(ID_LEN)),
+    sa.Column("source_task_id", id_type(ID_LEN)),
+    sa.Column("source_map_index", sa.Integer, nullable=False, default=-1),
+    sa.Column("timestamp", UtcDateTime, nullable=False),
+    sa.Index(None, "asset_id", "id"),
+)
+
+#: The asset events that started each asset-triggered run (``triggering_asset_events``).
+dagrun_asset_event = sa.Table(
+    "dagrun_asset_event",
+    metadata,
+    sa.Column(
+        "dag_run_id",
+        sa.Integer,
+        sa.ForeignKey("dag_run.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "event_id",
+        sa.Integer,
+        sa.ForeignKey("asset_event.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Index(None, "event_id"),
+)
+
+#: Per asset-scheduled DAG, the newest asset event id its runs have consumed: the events
+#: after it are the DAG's queue (Airflow's ``asset_dag_run_queue``, kept as one number).
+asset_dag_watermark = sa.Table(
+    "asset_dag_watermark",
+    metadata,
+    sa.Column("dag_id", id_type(ID_LEN), primary_key=True),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Per topic-triggered DAG and partition, the next offset to process. Written in the same
+#: transaction as the run that carries the records before it: the truth after a crash.
+topic_trigger_position = sa.Table(
+    "topic_trigger_position",
+    metadata,
+    sa.Column("dag_id", id_type(ID_LEN), primary_key=True),
+    sa.Column("topic", id_type(ID_LEN), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("next_offset", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Long-running processes and their heartbeats (Airflow's ``job``), for the health check.
+job = sa.Table(
+    "job",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_type", sa.String(30), nullable=False),
+    sa.Column("hostname", sa.String(500), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("start_date", UtcDateTime, nullable=False),
+    sa.Column("latest_heartbeat", UtcDateTime, nullable=False),
+    sa.Index(None, "job_type", "latest_heartbeat"),
+)

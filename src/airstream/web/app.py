@@ -1,4 +1,5 @@
-"""The ASGI application: ``/api/v2`` (Airflow's REST API plus ``/streams``) and ``/auth``.
+"""The ASGI application: ``/api/v2`` (Airflow's REST API plus ``/streams``), ``/auth`` and
+the web console (``/``, see :mod:`airstream.web.console`).
 
 :func:`create_app` wires the routers, the error handlers and the authenticator; the
 metadata store is opened when the application starts (its lifespan) and closed when it stops.
@@ -37,6 +38,7 @@ from airstream.web.auth import (
     load_secret_key,
     load_users,
 )
+from airstream.web.console.site import install_console
 from airstream.web.errors import install_error_handlers
 
 API_PREFIX = "/api/v2"
@@ -76,7 +78,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = open_store(settings.database_url)
+        app.state.store = open_store(settings.database_url, migrate_in_child=True)
         try:
             yield
         finally:
@@ -97,6 +99,7 @@ def create_app(
     app.include_router(token.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    install_console(app)
     return app
 
 

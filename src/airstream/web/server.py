@@ -57,6 +57,10 @@ class _Server(uvicorn.Server):
             self._on_started()
 
 
+#: Seconds uvicorn waits for open responses when stopping.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 def serve(app: FastAPI, options: ServeOptions, on_started: Callable[[str], None]) -> bool:
     """Serve ``app`` until a signal stops it; ``on_started(url)`` once it accepts requests.
 
@@ -64,7 +68,13 @@ def serve(app: FastAPI, options: ServeOptions, on_started: Callable[[str], None]
     """
     sock = bind(options.host, options.port)
     url = url_of(sock, options.host)
-    config = uvicorn.Config(app, log_level=options.log_level, access_log=False)
+    # Open event streams (the console's live updates) must not hold up a requested stop.
+    config = uvicorn.Config(
+        app,
+        log_level=options.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
     server = _Server(config, lambda: on_started(url))
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handlers it
     # found: make those no-ops so that a requested stop ends the process with status 0.

@@ -115,7 +115,7 @@ def read_records(
     try:
         marks = _watermarks(consumer, connection, topic, partition)
         start = max(marks.low, marks.high - limit)
-        records = _consume_range(consumer, connection, topic, partition, start, marks.high)
+        records = consume_range(consumer, connection, topic, partition, start, marks.high)
     finally:
         consumer.close()
     return {
@@ -127,9 +127,11 @@ def read_records(
     }
 
 
-def _consume_range(
+def consume_range(
     consumer: Consumer, connection: Connection, topic: str, partition: int, start: int, end: int
 ) -> list[Any]:
+    """The messages of ``topic``-``partition`` from ``start`` up to (not including) ``end``,
+    read with ``consumer`` (bounded: a stalled broker ends the read early)."""
     if start >= end:
         return []
     consumer.assign([TopicPartition(topic, partition, start)])

@@ -29,6 +29,9 @@ from airstream.workflows.exceptions import (
 )
 
 IGNORE_FILE = ".airflowignore"
+#: The example DAGs shipped with airstream, loaded beside the DAG folder when
+#: ``[core] load_examples`` is on (``AIRSTREAM_LOAD_EXAMPLES=false`` turns them off).
+EXAMPLE_DAGS_FOLDER = Path(__file__).resolve().parent.parent / "example_dags"
 #: Seconds one DAG file may take to import (Airflow's ``dagbag_import_timeout``).
 DEFAULT_IMPORT_TIMEOUT = 30.0
 
@@ -133,9 +136,11 @@ class DagBag:
         *,
         safe_mode: bool = True,
         import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
+        include_examples: bool | None = None,
     ) -> None:
         self.dag_folder = Path(dag_folder)
         self.import_timeout = import_timeout
+        self.include_examples = _examples_wanted(include_examples, self.dag_folder)
         self.dags: dict[str, DAG] = {}
         self.import_errors: dict[str, ImportErrorRecord] = {}
         self.file_dags: dict[str, list[str]] = {}
@@ -146,14 +151,16 @@ class DagBag:
         from airstream.compat import install_for_dag_loading
 
         install_for_dag_loading()
-        if not self.dag_folder.exists():
-            return
-        folder = str(self.dag_folder if self.dag_folder.is_dir() else self.dag_folder.parent)
-        if folder not in sys.path:
-            # DAG files import helper modules that sit beside them, as under Airflow.
-            sys.path.append(folder)
-        for path in list_dag_files(self.dag_folder, self.safe_mode):
-            self.process_file(path)
+        if self.dag_folder.exists():
+            folder = str(self.dag_folder if self.dag_folder.is_dir() else self.dag_folder.parent)
+            if folder not in sys.path:
+                # DAG files import helper modules that sit beside them, as under Airflow.
+                sys.path.append(folder)
+            for path in list_dag_files(self.dag_folder, self.safe_mode):
+                self.process_file(path)
+        if self.include_examples:
+            for path in list_dag_files(EXAMPLE_DAGS_FOLDER, self.safe_mode):
+                self.process_file(path)
 
     def process_file(self, path: Path) -> list[DAG]:
         """Import one file; record its DAGs or its import error."""
@@ -231,6 +238,18 @@ class DagBag:
 
     def size(self) -> int:
         return len(self.dags)
+
+
+def _examples_wanted(include_examples: bool | None, dag_folder: Path) -> bool:
+    """Airflow's default: the examples come with a folder when ``[core] load_examples``;
+    a bag of one file (a task process loading its DAG) never brings them."""
+    if include_examples is not None:
+        return include_examples
+    if dag_folder.is_file():
+        return False
+    from airstream.config import load_settings
+
+    return load_settings().core.load_examples
 
 
 def _line_for(path: Path, exc: BaseException, dags: list[DAG]) -> int | None:

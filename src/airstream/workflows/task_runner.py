@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airstream.workflows.asset_events import add_asset_context, record_outlet_events
 from airstream.workflows.context import (
     RuntimeTaskInstance,
     build_context,
@@ -327,6 +328,7 @@ def _run_attempt(
             runtime.task = op
             context.clear()
             context.update(build_context(runtime, run_params(env, task), test_mode=env.test_mode))
+            add_asset_context(context, env.store)  # asset events: asset_events.py
             if task.is_mapped:
                 context["expanded_ti_count"] = _expanded_count(env, ti, task, log)
             _call_callbacks(op.on_execute_callback, context, log)
@@ -337,6 +339,7 @@ def _run_attempt(
                 result = op.execute(context)
                 op.post_execute(context, result)
             _push_result(op, runtime, result)
+            record_outlet_events(env.store, op, ti, context)  # asset events: asset_events.py
             ti.rendered_map_index = _render_map_index(op, ti, context)
         _apply_skips(env, runtime.skipped_task_ids, env.clock.now())
         _finish(ti, TIS.SUCCESS, env, log, "Marking task as SUCCESS.")

@@ -367,12 +367,36 @@ class EventsTimetable(Timetable):
         return DagRunInfo(candidates[0], DataInterval(candidates[0], candidates[0]))
 
 
+class AssetTriggeredTimetable(Timetable):
+    """``schedule=[asset, ...]`` / ``a & b`` / ``a | b``: runs when the asset condition holds.
+
+    The scheduler makes those runs (:mod:`airstream.scheduler.asset_scheduling`); as a
+    timetable it makes none by time.
+    """
+
+    def __init__(self, assets: Any) -> None:
+        from airstream.workflows.assets import as_condition
+
+        self.assets = as_condition(assets)
+        self.summary = "Asset"
+
+
+class TopicTriggeredTimetable(Timetable):
+    """``schedule=Topic(...)``: runs for batches of records (made by the topic consumers)."""
+
+    def __init__(self, topic: Any) -> None:
+        self.topic = topic
+        self.summary = topic.summary
+
+
 class AssetOrTimeSchedule(Timetable):
-    """Runs on ``timetable``'s times or on asset updates; the times are what airstream runs."""
+    """Runs on ``timetable``'s times and whenever the asset condition holds."""
 
     def __init__(self, *, timetable: Timetable, assets: Any) -> None:
+        from airstream.workflows.assets import as_condition
+
         self.timetable = timetable
-        self.assets = assets
+        self.assets = as_condition(assets) or assets
         self.periodic = timetable.periodic
         self.summary = f"Asset or {timetable.summary}"
 
@@ -397,6 +421,10 @@ class AssetOrTimeSchedule(Timetable):
         )
 
 
+#: Airflow 2's name.
+DatasetOrTimeSchedule = AssetOrTimeSchedule
+
+
 def create_timetable(schedule: Any, timezone: TimezoneLike = utc) -> Timetable:
     """The timetable for a DAG's ``schedule`` argument; cron runs in ``timezone``."""
     if schedule is None:
@@ -411,5 +439,11 @@ def create_timetable(schedule: Any, timezone: TimezoneLike = utc) -> Timetable:
         return CronTriggerTimetable(schedule, timezone=timezone)
     if isinstance(schedule, timedelta) or type(schedule).__name__ == "relativedelta":
         return DeltaDataIntervalTimetable(schedule)
-    # Asset-triggered schedules: no time-based runs.
+    from airstream.workflows.assets import as_condition
+    from airstream.workflows.topic import Topic
+
+    if isinstance(schedule, Topic):
+        return TopicTriggeredTimetable(schedule)
+    if as_condition(schedule) is not None:
+        return AssetTriggeredTimetable(schedule)
     return NullTimetable()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +27,17 @@ from airstream.scheduler.processor.file_parsing import ParsedDag, ParsedFile, Pa
 from airstream.scheduler.processor.worker_pool import ParsingPool, default_pool_size
 from airstream.store.base import MetadataStore
 from airstream.store.queries import DagQuery
-from airstream.workflows.dagbag import DEFAULT_IMPORT_TIMEOUT, ImportErrorRecord, list_dag_files
+from airstream.workflows.dagbag import (
+    DEFAULT_IMPORT_TIMEOUT,
+    EXAMPLE_DAGS_FOLDER,
+    ImportErrorRecord,
+    list_dag_files,
+)
 
 log = logging.getLogger(__name__)
+
+#: Seconds without a changed DAG file after which the parsing workers are stopped.
+IDLE_WORKERS_SECONDS = 10.0
 
 Clock = Callable[[], datetime]
 
@@ -75,7 +84,9 @@ class DagProcessor:
         dags_folder: Path | None = None,
         pool_size: int | None = None,
         import_timeout: float | None = None,
+        include_examples: bool | None = None,
         clock: Clock = _utc_now,
+        idle_workers_seconds: float = IDLE_WORKERS_SECONDS,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -90,11 +101,17 @@ class DagProcessor:
         # ``[core] parsing_processes`` once config.py has it (Airflow's name); else per CPU.
         configured = int(getattr(settings.core, "parsing_processes", 0) or 0)
         self.pool_size = pool_size or configured or default_pool_size()
+        # The shipped example DAGs are parsed like files of the folder ([core] load_examples).
+        self.include_examples = (
+            settings.core.load_examples if include_examples is None else include_examples
+        )
         self._clock = clock
         self._fingerprints = FileFingerprints()
         self._file_dags: dict[str, list[str]] | None = None
         self._error_files: set[str] = set()
         self._pool: ParsingPool | None = None
+        self._last_parse = 0.0
+        self.idle_workers_seconds = idle_workers_seconds
 
     # -- one pass ----------------------------------------------------------------------------
 
@@ -113,6 +130,7 @@ class DagProcessor:
         now = self._clock()
         self._write(outcome, removed, now)
         stale = self._apply(outcome, results, removed, changed)
+        self._retire_idle_workers()
         return RefreshResult(
             parsed_files=sorted(r.path for r in results),
             removed_files=removed,
@@ -182,18 +200,32 @@ class DagProcessor:
         self._error_files = {e.filename for e in self.store.list_import_errors()}
 
     def _list_files(self) -> list[str]:
-        if not self.dags_folder.exists():
-            return []
-        return [str(path.resolve()) for path in list_dag_files(self.dags_folder)]
+        folders = [self.dags_folder, *([EXAMPLE_DAGS_FOLDER] if self.include_examples else [])]
+        return [
+            str(path.resolve())
+            for folder in folders
+            if folder.exists()
+            for path in list_dag_files(folder)
+        ]
 
     def _parse(self, changed: dict[str, Fingerprint]) -> Iterable[ParsedFile]:
         if not changed:
             return []
+        self._last_parse = time.monotonic()
         if self._pool is None:
             _preload_common_modules()
             url = self.settings.database_url
             self._pool = ParsingPool(self.options, self.pool_size, database_url=url)
         return self._pool.parse(sorted(changed))
+
+    def _retire_idle_workers(self) -> None:
+        """Stop the parsing workers once no file changed for a while: an idle scheduler then
+        holds no memory for them (each has imported user code), and a later change forks
+        new ones in milliseconds."""
+        idle = time.monotonic() - self._last_parse
+        if self._pool is not None and idle >= self.idle_workers_seconds:
+            log.debug("No DAG file changed for %.0fs; stopping the parsing workers", idle)
+            self.close()
 
     def _decide(self, results: list[ParsedFile], file_dags: dict[str, list[str]]) -> _Outcome:
         """Which DAGs to store and which files failed (a dag_id defined twice, too)."""

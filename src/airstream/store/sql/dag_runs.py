@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,11 +12,11 @@ import sqlalchemy as sa
 from airstream.store import rows
 from airstream.store import tables as t
 from airstream.store.base import ExpectedRunState
-from airstream.store.errors import DagRunAlreadyExists
+from airstream.store.errors import AlreadyExists, DagRunAlreadyExists
 from airstream.store.queries import DagRunQuery, Page
 from airstream.store.records import DAG_RUN_MUTABLE_FIELDS, DagRun, DagRunState, TaskInstance
 from airstream.store.sql.statements import in_, paged, run_key
-from airstream.store.sql.task_instances import duplicate_tis_error, insert_tis
+from airstream.store.sql.task_instances import duplicate_tis_error, insert_tis, require_runs
 from airstream.store.sql.transactions import SqlVerbs
 
 
@@ -22,24 +24,41 @@ class DagRunVerbs(SqlVerbs):
     """DAG runs: creation with a unique run id, listing, compare-and-set of their state."""
 
     def create_dag_run(self, run: DagRun, tis: Sequence[TaskInstance] = ()) -> DagRun:
-        values = rows.dag_run_values(run)
-        now = self._clock()
-        values["run_after"] = run.run_after or run.logical_date or now
-        if run.state == DagRunState.QUEUED and run.queued_at is None:
-            values["queued_at"] = now
-        values["updated_at"] = now
         try:
             with self._write() as conn:
-                inserted = conn.execute(t.dag_run.insert().values(values)).inserted_primary_key
-                new_id = inserted[0] if inserted else None
-                row = conn.execute(sa.select(t.dag_run).where(t.dag_run.c.id == new_id))
-                created = rows.dag_run_from_row(row.mappings().one())
-                insert_tis(conn, [_in_run(ti, run) for ti in tis], now)
+                return insert_dag_run(conn, run, tis, self._clock())
         except sa.exc.IntegrityError as exc:
             if self.get_dag_run(run.dag_id, run.run_id) is not None:
                 raise DagRunAlreadyExists(run.dag_id, run.run_id) from exc
             raise duplicate_tis_error(tis) from exc
-        return created
+
+    def create_dag_runs(self, runs: Sequence[DagRun], tis: Sequence[TaskInstance] = ()) -> int:
+        if not runs and not tis:
+            return 0
+        now = self._clock()
+        run_values = []
+        for run in runs:
+            values = rows.dag_run_values(run) | {"updated_at": now}
+            values["run_after"] = run.run_after or run.logical_date or now
+            if run.state == DagRunState.QUEUED and run.queued_at is None:
+                values["queued_at"] = now
+            run_values.append(values)
+        ti_values = [
+            rows.ti_values(ti) | {"id": ti.id or str(uuid.uuid4()), "updated_at": now} for ti in tis
+        ]
+        try:
+            with self._write() as conn:
+                if run_values:
+                    conn.execute(t.dag_run.insert(), run_values)
+                if ti_values:
+                    # Every run must exist: one query per run would defeat the batch.
+                    require_runs(conn, {(ti.dag_id, ti.run_id) for ti in tis} - _keys(runs))
+                    conn.execute(t.task_instance.insert(), ti_values)
+        except sa.exc.IntegrityError as exc:
+            raise AlreadyExists(
+                f"a run or task instance of the batch already exists: {exc}"
+            ) from exc
+        return len(runs)
 
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRun | None:
         stmt = sa.select(t.dag_run).where(run_key(dag_id, run_id))
@@ -54,6 +73,30 @@ class DagRunVerbs(SqlVerbs):
         stmt = paged(stmt, t.dag_run, page, "-run_after")
         with self._read() as conn:
             return [rows.dag_run_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def latest_dag_runs(self, dag_ids: Collection[str], per_dag: int) -> dict[str, list[DagRun]]:
+        if not dag_ids or per_dag <= 0:
+            return {}
+        # One statement for a whole page of DAGs: number each DAG's runs newest first and
+        # keep the first ``per_dag`` (window functions: SQLite 3.25+, PostgreSQL, MariaDB).
+        c = t.dag_run.c
+        position = (
+            sa.func.row_number()
+            .over(partition_by=c.dag_id, order_by=(c.run_after.desc(), c.id.desc()))
+            .label("position")
+        )
+        numbered = sa.select(t.dag_run, position).where(c.dag_id.in_(list(dag_ids))).subquery()
+        stmt = (
+            sa.select(*(numbered.c[column.name] for column in t.dag_run.c))
+            .where(numbered.c.position <= per_dag)
+            .order_by(numbered.c.dag_id, numbered.c.position)
+        )
+        found: dict[str, list[DagRun]] = {}
+        with self._read() as conn:
+            for row in conn.execute(stmt).mappings():
+                run = rows.dag_run_from_row(row)
+                found.setdefault(run.dag_id, []).append(run)
+        return found
 
     def count_dag_runs(self, query: DagRunQuery | None = None) -> int:
         return self._count(
@@ -91,6 +134,23 @@ class DagRunVerbs(SqlVerbs):
         return result.rowcount > 0
 
 
+def insert_dag_run(
+    conn: sa.Connection, run: DagRun, tis: Sequence[TaskInstance], now: datetime
+) -> DagRun:
+    """Insert a run and its task instances in the caller's transaction; returns the run."""
+    values = rows.dag_run_values(run)
+    values["run_after"] = run.run_after or run.logical_date or now
+    if run.state == DagRunState.QUEUED and run.queued_at is None:
+        values["queued_at"] = now
+    values["updated_at"] = now
+    inserted = conn.execute(t.dag_run.insert().values(values)).inserted_primary_key
+    new_id = inserted[0] if inserted else None
+    row = conn.execute(sa.select(t.dag_run).where(t.dag_run.c.id == new_id))
+    created = rows.dag_run_from_row(row.mappings().one())
+    insert_tis(conn, [_in_run(ti, run) for ti in tis], now)
+    return created
+
+
 def _dag_run_conditions(query: DagRunQuery) -> list[Any]:
     c = t.dag_run.c
     conditions = in_(c.dag_id, query.dag_ids) + in_(c.run_id, query.run_ids)
@@ -104,7 +164,13 @@ def _dag_run_conditions(query: DagRunQuery) -> list[Any]:
             conditions.append(column >= low)
         if high is not None:
             conditions.append(column <= high)
+    if query.updated_since is not None:
+        conditions.append(c.updated_at >= query.updated_since)
     return conditions
+
+
+def _keys(runs: Sequence[DagRun]) -> set[tuple[str, str]]:
+    return {(run.dag_id, run.run_id) for run in runs}
 
 
 def _in_run(ti: TaskInstance, run: DagRun) -> TaskInstance:

@@ -14,12 +14,15 @@ from airstream.store import schema
 from airstream.store.base import MetadataStore
 from airstream.store.engine import create_store_engine
 from airstream.store.errors import SchemaNotReady
+from airstream.store.sql.assets import AssetVerbs
 from airstream.store.sql.audit_log import LogEventVerbs
 from airstream.store.sql.connections import ConnectionVerbs
 from airstream.store.sql.dag_runs import DagRunVerbs
 from airstream.store.sql.dags import DagVerbs
+from airstream.store.sql.jobs import JobVerbs
 from airstream.store.sql.pools import PoolVerbs
 from airstream.store.sql.task_instances import TaskInstanceVerbs
+from airstream.store.sql.topic_positions import TopicPositionVerbs
 from airstream.store.sql.variables import VariableVerbs
 from airstream.store.sql.xcoms import XComVerbs
 
@@ -33,6 +36,9 @@ class SqlMetadataStore(
     VariableVerbs,
     ConnectionVerbs,
     PoolVerbs,
+    AssetVerbs,
+    TopicPositionVerbs,
+    JobVerbs,
     MetadataStore,
 ):
     """:class:`MetadataStore` on one SQLAlchemy engine; ``clock`` stamps ``updated_at`` etc."""

@@ -192,6 +192,8 @@ def _ti_conditions(query: TaskInstanceQuery) -> list[Any]:
     conditions += in_(c.pool, query.pools) + in_(c.queue, query.queues)
     if query.states is not None:
         conditions.append(ti_state_in(query.states))
+    if query.updated_since is not None:
+        conditions.append(c.updated_at >= query.updated_since)
     return conditions
 
 
