@@ -55,7 +55,6 @@ def test_run_and_task_states_arrive_in_order(tmp_path: Path, broker: str) -> Non
     url = f"sqlite:///{tmp_path / 'airstream.db'}"
     scheduler = SchedulerProcess(tmp_path, url)
     scheduler.env["AIRSTREAM_BOOTSTRAP_SERVERS"] = broker
-    scheduler.env["AIRSTREAM_EVENTS_TOPIC"] = "pipeline.progress"
     scheduler.start_args = ["--dags-folder", str(dags)]
     scheduler.start()
     store = open_store(url)
@@ -63,7 +62,7 @@ def test_run_and_task_states_arrive_in_order(tmp_path: Path, broker: str) -> Non
         wait_until(lambda: store.get_dag("evented") is not None, "the DAG to be parsed")
         run_id = trigger(store, load_stored_dag(store, "evented"))
         assert wait_for_run(store, "evented", run_id, 60).state == rec.DagRunState.FAILED
-        events = read_events(broker, "pipeline.progress", "failed")
+        events = read_events(broker, "airstream.events", "failed")
     finally:
         scheduler.stop()
         store.close()
@@ -83,3 +82,20 @@ def test_run_and_task_states_arrive_in_order(tmp_path: Path, broker: str) -> Non
     first_done = next(e for e in events if e.get("task_id") == "first" and e["state"] == "success")
     assert first_done["try_number"] == 1 and first_done["end_date"] is not None
     assert events[-1]["end_date"] is not None
+
+
+def test_events_are_configurable_and_can_be_turned_off(tmp_path: Path) -> None:
+    from airstream.config import load_settings
+    from airstream.scheduler.service import state_observer
+    from airstream.scheduler.state_events import EventPublisher
+
+    env = {"AIRSTREAM_HOME": str(tmp_path), "AIRSTREAM_EVENTS_TOPIC": "pipeline.progress"}
+    env["AIRSTREAM_EVENTS_BOOTSTRAP_SERVERS"] = "kafka.example:9092"
+    publisher = state_observer(load_settings(env))
+    assert isinstance(publisher, EventPublisher)
+    assert (publisher.topic, publisher.bootstrap_servers) == (
+        "pipeline.progress",
+        "kafka.example:9092",
+    )
+    off = state_observer(load_settings({**env, "AIRSTREAM_EVENTS_ENABLED": "false"}))
+    assert not isinstance(off, EventPublisher)
