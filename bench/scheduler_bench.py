@@ -286,6 +286,10 @@ class Airstream(System):
             AIRSTREAM_HOME=str(home),
             AIRSTREAM_DAGS_FOLDER=str(dags),
             AIRSTREAM_DATABASE_URL=self.url,
+            # As Airflow's side (AIRFLOW__CORE__LOAD_EXAMPLES): the same DAGs on both sides.
+            AIRSTREAM_LOAD_EXAMPLES="false",
+            # No broker runs in this benchmark: nothing to publish state events to.
+            AIRSTREAM_EVENTS_ENABLED="false",
         )
         self.exe = [sys.executable, "-m", "airstream"]
         subprocess.run([*self.exe, "db", "migrate"], env=self.env, check=True, capture_output=True)

@@ -32,6 +32,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from airstream.client.connection import silent_logger
 from airstream.scheduler.run_creation import new_task_instances
 from airstream.scheduler.topic_triggers.payload import record_payload, run_conf
 from airstream.scheduler.topic_triggers.watches import TopicWatch
@@ -102,6 +103,9 @@ class TopicConsumer:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "enable.partition.eof": False,
+            # librdkafka's own chatter (connection refused, every retry) stays off stderr:
+            # failures surface as this consumer's warnings, with backoff.
+            "logger": silent_logger(),
         }
         self._lock = threading.Lock()
         self._wanted: dict[str, TopicWatch] = {}
