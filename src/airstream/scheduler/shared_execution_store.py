@@ -103,18 +103,24 @@ class SharedExecutionStore(MetadataExecutionStore):
         return self._ti_from_row(row)
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
+        self.save_if_unmoved(ti)
+
+    def save_if_unmoved(self, ti: TaskInstanceRecord) -> bool:
+        """Save ``ti`` unless another process moved it first (then theirs stands); whether
+        the stored row now says what ``ti`` says."""
         if self.start_stored and ti.state == TaskInstanceState.RUNNING:
             self.start_stored = False
-            return
+            return True
         key = rec.TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
         fields = outcome_fields(ti)
         expected = UNDECIDED if ti.state in DECISIONS else TIS.RUNNING
         if not self.store.update_ti(key, fields, expected=expected):
             if self.store.get_ti(key) is not None:
-                return  # someone else moved it first: their state stands
+                return False  # someone else moved it first: their state stands
             self.store.save_ti(self._new_row(ti, fields))
         if ti.state == TaskInstanceState.UP_FOR_RESCHEDULE and ti.next_try_at is not None:
             self._record_reschedule(ti)
+        return True
 
     def _new_row(self, ti: TaskInstanceRecord, fields: dict[str, Any]) -> rec.TaskInstance:
         values = dict(fields)
@@ -132,7 +138,8 @@ class SharedExecutionStore(MetadataExecutionStore):
 
 class PassExecutionStore(SharedExecutionStore):
     """A :class:`SharedExecutionStore` for one scheduler pass over a run: the run's task
-    instances are read once, and again only after a task-instance write through this store.
+    instances are read once; a write through this store updates that snapshot (or, when
+    another process moved the instance first, drops it so the next read sees theirs).
 
     A pass reads them, decides, and the decision step reads them again: the second read
     would see at most what task processes wrote in between, and every write here is
@@ -153,8 +160,16 @@ class PassExecutionStore(SharedExecutionStore):
         return [dataclasses.replace(ti) for ti in snapshot]
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
-        self._snapshot.clear()
-        super().save_task_instance(ti)
+        snapshot = self._snapshot.get((ti.dag_id, ti.run_id))
+        if not self.save_if_unmoved(ti) or snapshot is None:
+            self._snapshot.clear()
+            return
+        saved = dataclasses.replace(ti)
+        for index, known in enumerate(snapshot):
+            if (known.task_id, known.map_index) == (ti.task_id, ti.map_index):
+                snapshot[index] = saved
+                return
+        snapshot.append(saved)
 
     def delete_task_instance(self, ti: TaskInstanceRecord) -> None:
         self._snapshot.clear()

@@ -87,6 +87,10 @@ class ExecutionStore(Protocol):
         """The successful run of the same DAG with the latest logical date before ``run``'s."""
         ...
 
+    def previous_run(self, run: DagRunRecord) -> DagRunRecord | None:
+        """The run of the same DAG with the latest logical date before ``run``'s."""
+        ...
+
     def delete_dag_run(self, dag_id: str, run_id: str) -> None: ...
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None: ...
@@ -114,13 +118,17 @@ class ExecutionStore(Protocol):
 
 def latest_success_before(runs: Iterable[DagRunRecord], run: DagRunRecord) -> DagRunRecord | None:
     """Of ``runs``, the successful one with the latest logical date before ``run``'s."""
+    return latest_before((r for r in runs if r.state == DagRunState.SUCCESS), run)
+
+
+def latest_before(runs: Iterable[DagRunRecord], run: DagRunRecord) -> DagRunRecord | None:
+    """Of ``runs``, the one with the latest logical date before ``run``'s."""
     if run.logical_date is None:
         return None
     earlier = [
         r
         for r in runs
         if r.run_id != run.run_id
-        and r.state == DagRunState.SUCCESS
         and r.logical_date is not None
         and r.logical_date < run.logical_date
     ]
@@ -157,6 +165,9 @@ class MemoryExecutionStore:
 
     def previous_success(self, run: DagRunRecord) -> DagRunRecord | None:
         return latest_success_before(self.list_dag_runs(run.dag_id), run)
+
+    def previous_run(self, run: DagRunRecord) -> DagRunRecord | None:
+        return latest_before(self.list_dag_runs(run.dag_id), run)
 
     def delete_dag_run(self, dag_id: str, run_id: str) -> None:
         """Forget the run with its task instances and XComs."""

@@ -8,6 +8,7 @@ scheduler) persist runs, task instances, XComs and sensor reschedules in the rea
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 from airstream.store import MetadataStore
@@ -18,7 +19,7 @@ from airstream.workflows.execution_store import (
     MISSING,
     DagRunRecord,
     TaskInstanceRecord,
-    latest_success_before,
+    latest_before,
 )
 from airstream.workflows.state import DagRunState, TaskInstanceState
 from airstream.workflows.xcom_serialization import deserialize, serialize
@@ -87,16 +88,22 @@ class MetadataExecutionStore:
         return sorted((_run_from_row(r) for r in rows), key=lambda r: r.run_after)
 
     def previous_success(self, run: DagRunRecord) -> DagRunRecord | None:
-        # Ask for the few latest candidates only: a DAG may have thousands of runs.
+        return self._latest_before(run, [rec.DagRunState.SUCCESS])
+
+    def previous_run(self, run: DagRunRecord) -> DagRunRecord | None:
+        return self._latest_before(run, None)
+
+    def _latest_before(
+        self, run: DagRunRecord, states: list[rec.DagRunState] | None
+    ) -> DagRunRecord | None:
+        # Ask for the latest candidate only: a DAG may have thousands of runs. Strictly
+        # earlier: the bound is inclusive, timestamps have microseconds.
         if run.logical_date is None:
             return None
-        query = DagRunQuery(
-            dag_ids=[run.dag_id],
-            states=[rec.DagRunState.SUCCESS],
-            logical_date_lte=run.logical_date,
-        )
-        rows = self.store.list_dag_runs(query, Page(limit=2, order_by="-logical_date"))
-        return latest_success_before((_run_from_row(r) for r in rows), run)
+        before = run.logical_date - timedelta(microseconds=1)
+        query = DagRunQuery(dag_ids=[run.dag_id], states=states, logical_date_lte=before)
+        rows = self.store.list_dag_runs(query, Page(limit=1, order_by="-logical_date"))
+        return latest_before((_run_from_row(r) for r in rows), run)
 
     def delete_dag_run(self, dag_id: str, run_id: str) -> None:
         self.store.delete_dag_run(dag_id, run_id)

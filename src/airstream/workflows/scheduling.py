@@ -78,25 +78,24 @@ def create_dag_run(
 def previous_run_states(
     store: ExecutionStore, run: DagRunRecord
 ) -> dict[tuple[str, int], TaskInstanceState | None] | None:
-    earlier = [
-        r
-        for r in store.list_dag_runs(run.dag_id)
-        if r.run_id != run.run_id
-        and r.logical_date is not None
-        and run.logical_date is not None
-        and r.logical_date < run.logical_date
-    ]
-    if not earlier:
+    """The task states of the run before ``run`` (by logical date), for ``depends_on_past``."""
+    previous = store.previous_run(run)
+    if previous is None:
         return None
-    previous = max(earlier, key=lambda r: r.logical_date or r.run_after)
     return {ti.key: ti.state for ti in store.list_task_instances(run.dag_id, previous.run_id)}
+
+
+def _needs_past(dag: DAG) -> bool:
+    return any(getattr(task, "depends_on_past", False) for task in dag.tasks)
 
 
 def schedule_step(env: RunEnvironment) -> bool:
     """Apply readiness decisions (skip, upstream_failed, expand, schedule); True if any."""
     store, run, dag = env.store, env.dag_run, env.dag
     tis = {ti.key: ti for ti in store.list_task_instances(run.dag_id, run.run_id)}
-    decisions = decide(dag, tis.values(), previous_run_states(store, run))
+    # Only ``depends_on_past`` looks at the previous run: do not read it for DAGs without.
+    previous = previous_run_states(store, run) if _needs_past(dag) else None
+    decisions = decide(dag, tis.values(), previous)
     now = env.clock.now()
     changed = False
     for key, decision in decisions.items():
