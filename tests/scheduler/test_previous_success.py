@@ -1,4 +1,5 @@
-"""``prev_*_success`` in a task's context comes from one bounded query, on every backend."""
+"""``prev_*_success`` and ``depends_on_past``'s previous run come from one bounded query each,
+on every backend."""
 
 from __future__ import annotations
 
@@ -44,3 +45,7 @@ def test_the_latest_earlier_success_is_found(harness: SchedulerHarness) -> None:
     assert found is not None and found.run_id == run_ids[1]
     first = execution.get_dag_run(dag.dag_id, run_ids[0])
     assert first is not None and execution.previous_success(first) is None
+    # depends_on_past looks at the run just before, whatever its state.
+    before = execution.previous_run(asking)
+    assert before is not None and before.run_id == run_ids[2]
+    assert execution.previous_run(first) is None
