@@ -110,8 +110,11 @@ def test_an_attempt_runs_in_its_own_process_and_reports_its_exit(setup: Setup) -
     event = setup.next_event()
     assert (event.key, event.returncode, event.error) == (workload.key, 0, None)
     assert setup.executor.running == frozenset()
+    # The event comes once the outcome is stored (possibly before the process has exited),
+    # and only once: the process's exit is not reported again.
     ti = setup.ti(run_id, "answer")
     assert (ti.state, ti.try_number) == (TIS.SUCCESS, 1)
+    assert setup.executor.wait(1.0) == []
     assert ti.pid is not None and ti.pid != os.getpid() and ti.hostname
     assert ti.last_heartbeat_at is not None
     entry = setup.store.get_xcom("tasks", run_id, "answer")

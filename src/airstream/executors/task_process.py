@@ -13,6 +13,7 @@ import getpass
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,16 +127,21 @@ def run_workload(
     dag: DAG,
     config: TaskProcessConfig,
     store: SqlMetadataStore | None = None,
+    outcome_stored: Callable[[], None] | None = None,
 ) -> int:
     """Run one attempt of ``workload`` (a task of ``dag``); returns the exit code.
 
     ``store`` is a warm store inherited from the zygote, if any. The scheduler checked the
     schema before starting us, so Alembic's check is skipped (milliseconds on the path from
-    one task's end to the next one's start).
+    one task's end to the next one's start). ``outcome_stored`` is called as soon as the
+    attempt's outcome is in the store, before this process tears down.
     """
     store = store or SqlMetadataStore(create_store_engine(config.database_url))
     try:
-        return _run_claimed(workload, dag, config, store)
+        code = _run_claimed(workload, dag, config, store)
+        if code == 0 and outcome_stored is not None:
+            outcome_stored()
+        return code
     finally:
         store.close()
 

@@ -173,6 +173,12 @@ class Zygote:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
+        # Children write their key here once their outcome is stored: the scheduler hears of
+        # it before the process has torn itself down (the exit is then not reported again).
+        self._done_r, self._done_w = os.pipe()
+        os.set_blocking(self._done_r, False)
+        self._done_buffer = b""
+        self.reported: set[int] = set()
 
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -180,6 +186,7 @@ class Zygote:
         selector = selectors.DefaultSelector()
         selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
         selector.register(self._wake_r, selectors.EVENT_READ, "child")
+        selector.register(self._done_r, selectors.EVENT_READ, "done")
         self._handle_buffered()
         while True:
             if os.getppid() != self.parent_pid:
@@ -190,6 +197,8 @@ class Zygote:
             for item, _ in selector.select(timeout=PARENT_CHECK_SECONDS):
                 if item.data == "child":
                     self._drain_wakeups()
+                elif item.data == "done":
+                    self._read_outcomes()
                 elif not self._read_commands():
                     self.kill_all()
                     return
@@ -201,6 +210,20 @@ class Zygote:
                 pass
         except BlockingIOError:
             pass
+
+    def _read_outcomes(self) -> None:
+        try:
+            while chunk := os.read(self._done_r, 65536):
+                self._done_buffer += chunk
+        except BlockingIOError:
+            pass
+        *lines, self._done_buffer = self._done_buffer.split(b"\n")
+        for line in lines:
+            pid = int(line)
+            key = self.children.get(pid)
+            if key is not None and pid not in self.reported:
+                self.reported.add(pid)
+                emit(TaskEvent(key, 0))
 
     def _read_commands(self) -> bool:
         data = os.read(sys.stdin.fileno(), 65536)
@@ -277,6 +300,7 @@ class Zygote:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os.close(self._wake_r)
             os.close(self._wake_w)
+            os.close(self._done_r)
             if self.spare is not None:
                 os.close(self.spare.pipe)
             devnull = os.open(os.devnull, os.O_RDWR)
@@ -299,7 +323,12 @@ class Zygote:
             from airstream.executors.callback_process import run_callback_workload
 
             return run_callback_workload(workload, dag, self.config, self.store)
-        return run_workload(workload, dag, self.config, self.store)
+        done = self._done_w
+
+        def outcome_stored() -> None:
+            os.write(done, f"{os.getpid()}\n".encode())  # < PIPE_BUF: one atomic write
+
+        return run_workload(workload, dag, self.config, self.store, outcome_stored)
 
     def _wait_for_workload(self, read_fd: int, write_fd: int) -> int:
         os.close(write_fd)
@@ -324,8 +353,11 @@ class Zygote:
                 os.close(self.spare.pipe)
                 self.spare = None  # died while waiting; the next workload forks anew
             key = self.children.pop(pid, None)
-            if key is not None:
-                emit(TaskEvent(key, os.waitstatus_to_exitcode(status)))
+            code = os.waitstatus_to_exitcode(status)
+            early = pid in self.reported
+            self.reported.discard(pid)
+            if key is not None and not (early and code == 0):
+                emit(TaskEvent(key, code))
 
     def kill_all(self) -> None:
         if self.spare is not None:
