@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
+from test_crash_recovery import wait_until
 
 from airstream.store import MetadataStore
 from airstream.store import records as rec
@@ -82,15 +82,6 @@ def run_records(store: MetadataStore, dag_id: str) -> list[dict[str, Any]]:
 
 def positions_of(records: list[dict[str, Any]]) -> list[tuple[int, int]]:
     return [(r["partition"], r["offset"]) for r in records]
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def wait_for_records(

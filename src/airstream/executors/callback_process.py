@@ -9,6 +9,7 @@ looks for what happened.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,9 +21,13 @@ from airstream.scheduler.shared_execution_store import SharedExecutionStore
 from airstream.store.sql import SqlMetadataStore
 from airstream.workflows.callbacks import run_dag_callbacks, run_task_callbacks
 from airstream.workflows.execution_store import TaskInstanceRecord
-from airstream.workflows.secrets_masker import SecretsMaskingFilter
 from airstream.workflows.state import TaskInstanceState
-from airstream.workflows.task_runner import RunEnvironment, TaskLogFormatter, task_logger
+from airstream.workflows.task_runner import (
+    RunEnvironment,
+    attempt_log_path,
+    log_to_file,
+    task_logger,
+)
 
 if TYPE_CHECKING:
     from airstream.executors.task_process import TaskProcessConfig
@@ -54,10 +59,8 @@ def run_callback_workload(
         return 0
     ti = shared.record_from_row(row)
     log = task_logger(ti)
-    task_dir = config.log_folder / ti.dag_id / ti.run_id / ti.task_id
-    if ti.map_index >= 0:
-        task_dir = task_dir / f"map_index={ti.map_index}"
-    with _log_to(log, task_dir / f"attempt={max(ti.try_number, 1)}.log"):
+    died = dataclasses.replace(ti, try_number=max(ti.try_number, 1))
+    with _log_to(log, attempt_log_path(config.log_folder, died)):
         log.error("Task process ended without an outcome: %s", workload.reason)
         run_task_callbacks(env, ti, workload.callback == "task_retry", workload.reason, log)
     return 0
@@ -79,14 +82,6 @@ def _last_task_instance(
 
 @contextlib.contextmanager
 def _log_to(log: logging.Logger, path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")  # appends
-    handler.setFormatter(TaskLogFormatter())
-    handler.addFilter(SecretsMaskingFilter())
-    log.addHandler(handler)
     log.setLevel(logging.INFO)
-    try:
+    with log_to_file(log, path):
         yield
-    finally:
-        log.removeHandler(handler)
-        handler.close()

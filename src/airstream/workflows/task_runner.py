@@ -155,11 +155,23 @@ def _attempt_log_file(
     if env.log_folder is None:
         yield
         return
-    task_dir = env.log_folder / ti.dag_id / ti.run_id / ti.task_id
+    with log_to_file(log, attempt_log_path(env.log_folder, ti)):
+        yield
+
+
+def attempt_log_path(log_folder: Path, ti: TaskInstanceRecord) -> Path:
+    """``<dag_id>/<run_id>/<task_id>[/map_index=<n>]/attempt=<try>.log`` under the folder."""
+    task_dir = log_folder / ti.dag_id / ti.run_id / ti.task_id
     if ti.map_index >= 0:
         task_dir = task_dir / f"map_index={ti.map_index}"
-    task_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(task_dir / f"attempt={ti.try_number}.log", encoding="utf-8")
+    return task_dir / f"attempt={ti.try_number}.log"
+
+
+@contextlib.contextmanager
+def log_to_file(log: logging.Logger, path: Path) -> Iterator[None]:
+    """Append ``log``'s records to ``path`` (task log format, secrets masked) meanwhile."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(TaskLogFormatter())
     handler.addFilter(SecretsMaskingFilter())
     log.addHandler(handler)

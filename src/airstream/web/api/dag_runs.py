@@ -6,6 +6,7 @@ the server never imports user code. The scheduler picks the ``queued`` run up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -143,8 +144,10 @@ def trigger_dag_run(dag_id: str, body: TriggerDAGRunPostBody, store: StoreDep) -
     serialized = store.get_serialized_dag(dag_id)
     if dag.is_stale or serialized is None:
         raise bad_request(f"Dag with dag_id: '{dag_id}' has no parsed structure to run")
-    now = datetime.now(UTC)
-    run_after = body.run_after or body.logical_date or now
+    if (body.data_interval_start is None) != (body.data_interval_end is None):
+        raise bad_request("Either both data_interval_start and data_interval_end must be given")
+    check_conf(serialized.data.get("params") or {}, body.conf or {})
+    run_after = body.run_after or body.logical_date or datetime.now(UTC)
     run_id = body.dag_run_id or DagRunType.MANUAL.generate_run_id(body.logical_date or run_after)
     run = DagRun(
         dag_id=dag_id,
@@ -159,17 +162,20 @@ def trigger_dag_run(dag_id: str, body: TriggerDAGRunPostBody, store: StoreDep) -
         triggered_by=DagRunTriggeredBy.REST_API,
         note=body.note,
     )
-    if (body.data_interval_start is None) != (body.data_interval_end is None):
-        raise bad_request("Either both data_interval_start and data_interval_end must be given")
-    check_conf(serialized.data.get("params") or {}, body.conf or {})
-    tis = new_task_instances(dag_id, run_id, serialized.data.get("tasks", []))
     try:
-        created = store.create_dag_run(run, tis)
+        created = store_manual_run(store, run, serialized.data)
     except DagRunAlreadyExists:
         raise conflict(
             f"DAG Run with dag_id: '{dag_id}' and run_id: '{run_id}' already exists"
         ) from None
     return run_response(created, dag_display_name(store, dag_id))
+
+
+def store_manual_run(store: MetadataStore, run: DagRun, serialized: Mapping[str, Any]) -> DagRun:
+    """Store ``run`` with a task instance per task of its serialized DAG (the API's and the
+    console's trigger); raises :class:`DagRunAlreadyExists` for a taken run id."""
+    tis = new_task_instances(run.dag_id, run.run_id, serialized.get("tasks", []))
+    return store.create_dag_run(run, tis)
 
 
 def check_conf(params: dict[str, Any], conf: dict[str, Any]) -> None:

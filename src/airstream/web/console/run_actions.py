@@ -25,7 +25,7 @@ from airstream.store.records import (
     TaskInstanceKey,
     TaskInstanceState,
 )
-from airstream.web.api.dag_runs import check_conf, new_task_instances
+from airstream.web.api.dag_runs import check_conf, store_manual_run
 from airstream.web.console.page_errors import PageError, bad_input, from_api, not_found
 from airstream.web.marking import mark_dag_run, mark_task_instances
 
@@ -111,9 +111,8 @@ def trigger_run(
         conf=conf,
         triggered_by=DagRunTriggeredBy.UI,
     )
-    tis = new_task_instances(dag_id, run_id, serialized.data.get("tasks", []))
     try:
-        return store.create_dag_run(run, tis)
+        return store_manual_run(store, run, serialized.data)
     except DagRunAlreadyExists:
         raise PageError(409, f"Conflict: DAG {dag_id!r} already has a run {run_id!r}") from None
 
