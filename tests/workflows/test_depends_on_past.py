@@ -34,3 +34,38 @@ def test_depends_on_past_waits_for_the_previous_run() -> None:
     assert third.state_of("work") is None
     assert not third.succeeded
     assert seen == [None, datetime(2024, 1, 1, tzinfo=UTC)]
+
+
+class CountingStore(MemoryExecutionStore):
+    """Counts previous-success lookups (the one query ``prev_*_success`` costs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    def previous_success(self, run):  # type: ignore[no-untyped-def]
+        self.lookups += 1
+        return super().previous_success(run)
+
+
+def test_prev_success_values_are_looked_up_only_when_read() -> None:
+    store = CountingStore()
+    seen: list[object] = []
+
+    def reads(prev_start_date_success: datetime, prev_end_date_success: datetime) -> None:
+        seen.append((prev_start_date_success.isoformat(), prev_end_date_success.isoformat()))
+
+    with DAG("lazy", schedule="@daily", start_date=datetime(2024, 1, 1)) as d:
+        PythonOperator(task_id="ignores", python_callable=lambda: None)
+    assert run_dag_test(d, logical_date=datetime(2024, 1, 1), store=store).succeeded
+    assert store.lookups == 0  # nobody read a prev_* value
+    with DAG("lazy", schedule="@daily", start_date=datetime(2024, 1, 1)) as d:
+        PythonOperator(task_id="reads", python_callable=reads)
+    result = run_dag_test(d, logical_date=datetime(2024, 1, 2), store=store)
+    assert result.succeeded
+    # Two values read, one lookup; they are the first run's dates.
+    assert store.lookups == 1
+    first = store.get_dag_run("lazy", store.list_dag_runs("lazy")[0].run_id)
+    assert first is not None and first.start_date is not None
+    assert first.end_date is not None
+    assert seen == [(first.start_date.isoformat(), first.end_date.isoformat())]

@@ -78,25 +78,24 @@ def host_and_user() -> tuple[str, str]:
     return socket.gethostname(), getpass.getuser()
 
 
-def claim(store: MetadataStore, key: rec.TaskInstanceKey, try_number: int, **fields: Any) -> bool:
-    """``queued`` → ``running`` as try ``try_number``, with this process's pid and host
-    (and ``fields``, other columns written in the same statement).
+def claim(
+    store: MetadataStore, key: rec.TaskInstanceKey, fields: dict[str, Any], resuming: bool
+) -> tuple[rec.TaskInstance, rec.DagRun] | None:
+    """``queued`` → ``running`` as the next try (the same one when ``resuming``), with this
+    process's pid and host and ``fields``; the claimed row and its run.
 
-    False if another process took it first. The try counts from here: if this process dies
-    before the task's code even starts, the attempt is still one of the task's tries.
+    ``None`` if another process took it first. The try counts from here: if this process
+    dies before the task's code even starts, the attempt is still one of the task's tries.
     """
     hostname, unixname = host_and_user()
-    return store.update_ti_state(
-        key,
-        rec.TaskInstanceState.RUNNING,
-        expected=rec.TaskInstanceState.QUEUED,
-        try_number=try_number,
-        pid=os.getpid(),
-        hostname=hostname,
-        unixname=unixname,
-        last_heartbeat_at=now(),
+    fields = {
+        "pid": os.getpid(),
+        "hostname": hostname,
+        "unixname": unixname,
+        "last_heartbeat_at": now(),
         **fields,
-    )
+    }
+    return store.start_attempt(key, fields, resuming=resuming)
 
 
 def start_fields(task: Any, started: datetime) -> dict[str, Any]:
@@ -149,26 +148,24 @@ def run_workload(
 def _run_claimed(
     workload: TaskWorkload, dag: DAG, config: TaskProcessConfig, store: MetadataStore
 ) -> int:
-    row = store.get_ti(workload.key)
-    if row is None or row.state != rec.TaskInstanceState.QUEUED:
-        return EXIT_NOT_CLAIMED
-    # A sensor poking again keeps its try; anything else starts the next one.
-    try_number = row.try_number if workload.resuming else row.try_number + 1
-    shared = SharedExecutionStore(store, dag)
-    run = shared.get_dag_run(workload.dag_id, workload.run_id)
-    assert run is not None
     task = dag.get_task(workload.task_id)
     # The claim also stores what the runner's first save would: one write fewer per attempt.
     started = now()
-    if not claim(store, workload.key, try_number, **start_fields(task, started)):
+    claimed = claim(store, workload.key, start_fields(task, started), workload.resuming)
+    if claimed is None:
         return EXIT_NOT_CLAIMED
+    row, run_row = claimed
+    shared = SharedExecutionStore(store, dag)
     shared.start_stored = True
+    # The claim cleared the previous try's XComs already (the runner would do it again).
+    shared.xcoms_cleared = not workload.resuming
+    run = shared.run_from_row(run_row)
     record = shared.record_from_row(row)
     # The runner increments the try number of a new try itself: hand it the one before.
     record.state = TaskInstanceState.SCHEDULED
-    record.try_number = try_number - 1
+    record.try_number = row.try_number - 1
     if workload.resuming:
-        record.try_number = try_number
+        record.try_number = row.try_number
         record.state = TaskInstanceState.UP_FOR_RESCHEDULE
         reschedules = store.list_task_reschedules(workload.key, record.try_number)
         record.first_try_start = reschedules[0].start_date if reschedules else None

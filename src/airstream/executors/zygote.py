@@ -10,6 +10,9 @@ Protocol, one JSON object per line. On stdin (from the executor): first the
 :class:`~airstream.executors.base.TaskEvent` per ended child. End of stdin (the scheduler
 exited or was killed) makes the zygote kill its children and exit: their task instances are
 then recovered by the next scheduler (see :mod:`airstream.scheduler.recovery`).
+
+The zygote also supervises its children: each has a channel to it on which the zygote makes
+the attempt's claim and outcome writes (see :mod:`airstream.executors.supervisor_channel`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import sys
 import traceback
 from collections.abc import Callable
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from airstream.executors import supervisor_channel as channels
 from airstream.executors.base import TaskEvent, TaskWorkload
 from airstream.store.records import TaskInstanceKey
 
@@ -72,6 +77,7 @@ def warm_up_store(store: SqlMetadataStore) -> None:
     from airstream.executors.task_process import claim, start_fields
     from airstream.scheduler.shared_execution_store import SharedExecutionStore, outcome_fields
     from airstream.store import records as rec
+    from airstream.store.sql.statements import clear_ti_xcoms_bound
     from airstream.workflows.execution_store import DagRunRecord, TaskInstanceRecord
     from airstream.workflows.state import TaskInstanceState
 
@@ -80,8 +86,12 @@ def warm_up_store(store: SqlMetadataStore) -> None:
     store.get_dag_run(key.dag_id, key.run_id)
     store.list_run_tis(key.dag_id, key.run_id)
     store.get_ti(key)
-    claim(store, key, 1, **start_fields(SimpleNamespace(retries=0, task_type="warm_up"), now))
-    store.clear_xcoms(key.dag_id, key.run_id, key.task_id, -1)
+    for resuming in (False, True):
+        fields = start_fields(SimpleNamespace(retries=0, task_type="warm_up"), now)
+        claim(store, key, fields, resuming)
+    with store.engine.connect() as conn:  # the claim's last statement (no row matched above)
+        conn.execute(clear_ti_xcoms_bound(), {"run_pk": -1, "k_task_id": "", "k_map_index": -1})
+        conn.rollback()
     store.get_xcom(key.dag_id, key.run_id, key.task_id)
     store.list_task_reschedules(key, 1)
     run = DagRunRecord(key.dag_id, key.run_id, now, now, now, now)
@@ -92,16 +102,6 @@ def warm_up_store(store: SqlMetadataStore) -> None:
         store.update_ti(key, outcome_fields(ended), expected=rec.TaskInstanceState.RUNNING)
     # Connections must not cross a fork: drop them, keep the compiled statements.
     store.engine.dispose()
-
-
-def warm_up_connection(store: SqlMetadataStore) -> None:
-    """In a spare task process: open its connection and touch the pages queries use."""
-    from airstream.store import records as rec
-
-    key = rec.TaskInstanceKey("__warm_up__", "__warm_up__", "__warm_up__")
-    store.get_dag_run(key.dag_id, key.run_id)
-    store.list_run_tis(key.dag_id, key.run_id)
-    store.list_task_reschedules(key, 1)
 
 
 def warm_up_runner() -> None:
@@ -173,20 +173,18 @@ class Zygote:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
-        # Children write their key here once their outcome is stored: the scheduler hears of
-        # it before the process has torn itself down (the exit is then not reported again).
-        self._done_r, self._done_w = os.pipe()
-        os.set_blocking(self._done_r, False)
-        self._done_buffer = b""
+        self.selector = selectors.DefaultSelector()
+        #: Each child's channel (our end), by pid.
+        self.channels: dict[int, socket.socket] = {}
+        #: Children that said their outcome is stored: the scheduler heard of it before the
+        #: process tore itself down, and the exit is then not reported again.
         self.reported: set[int] = set()
 
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         signal.set_wakeup_fd(self._wake_w)
-        selector = selectors.DefaultSelector()
-        selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
-        selector.register(self._wake_r, selectors.EVENT_READ, "child")
-        selector.register(self._done_r, selectors.EVENT_READ, "done")
+        self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
+        self.selector.register(self._wake_r, selectors.EVENT_READ, "child")
         self._handle_buffered()
         while True:
             if os.getppid() != self.parent_pid:
@@ -194,14 +192,15 @@ class Zygote:
                 # our stdin open, so no end of file comes: the parent check is the backstop.
                 self.kill_all()
                 return
-            for item, _ in selector.select(timeout=PARENT_CHECK_SECONDS):
+            for item, _ in self.selector.select(timeout=PARENT_CHECK_SECONDS):
                 if item.data == "child":
                     self._drain_wakeups()
-                elif item.data == "done":
-                    self._read_outcomes()
-                elif not self._read_commands():
-                    self.kill_all()
-                    return
+                elif item.data == "stdin":
+                    if not self._read_commands():
+                        self.kill_all()
+                        return
+                else:
+                    self._serve_child(item.data)
             self.reap()
 
     def _drain_wakeups(self) -> None:
@@ -211,19 +210,29 @@ class Zygote:
         except BlockingIOError:
             pass
 
-    def _read_outcomes(self) -> None:
+    def _serve_child(self, pid: int) -> None:
+        """Answer one request of child ``pid`` on its channel."""
+        channel = self.channels[pid]
         try:
-            while chunk := os.read(self._done_r, 65536):
-                self._done_buffer += chunk
-        except BlockingIOError:
-            pass
-        *lines, self._done_buffer = self._done_buffer.split(b"\n")
-        for line in lines:
-            pid = int(line)
+            request = channels.receive(channel)
+        except (channels.ChannelClosed, OSError):
+            self._close_channel(pid)  # it exited (or closed it): nothing more will come
+            return
+        if request[0] == channels.STORED:
             key = self.children.get(pid)
             if key is not None and pid not in self.reported:
                 self.reported.add(pid)
                 emit(TaskEvent(key, 0))
+            return
+        reply = channels.serve_request(self.store, request)
+        with contextlib.suppress(OSError):  # it died waiting: its exit is reported anyway
+            channels.send(channel, reply)
+
+    def _close_channel(self, pid: int) -> None:
+        channel = self.channels.pop(pid, None)
+        if channel is not None:
+            self.selector.unregister(channel)
+            channel.close()
 
     def _read_commands(self) -> bool:
         data = os.read(sys.stdin.fileno(), 65536)
@@ -263,7 +272,7 @@ class Zygote:
         else:
             if spare is not None:
                 self._discard(spare)
-            pid = self._fork(lambda: self._run(workload, dag))
+            pid = self._fork(lambda channel: self._run(workload, dag, channel))
             self.children[pid] = workload.key
         self._fork_spare()
 
@@ -271,7 +280,7 @@ class Zygote:
         """Fork the next task process now, so forking and connecting are off the critical
         path: it warms up, then waits for its workload on a pipe."""
         read_fd, write_fd = os.pipe()
-        pid = self._fork(lambda: self._wait_for_workload(read_fd, write_fd))
+        pid = self._fork(lambda channel: self._wait_for_workload(read_fd, write_fd, channel))
         os.close(read_fd)
         self.spare = Spare(pid, write_fd, self.dags.generation)
 
@@ -279,20 +288,25 @@ class Zygote:
         os.close(spare.pipe)  # end of file: the spare exits without running anything
         self.discarded.add(spare.pid)
 
-    def _fork(self, body: Callable[[], int]) -> int:
+    def _fork(self, body: Callable[[socket.socket], int]) -> int:
+        ours, theirs = socket.socketpair()
         # The child sees every inherited object as permanent: its collections then skip them
         # instead of touching (and so copying) their pages. The zygote unfreezes at once, so
         # its own garbage (an old DagBag after a reload) is still collected.
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            self._child(body)
+            ours.close()
+            self._child(body, theirs)
         gc.unfreeze()
+        theirs.close()
         with contextlib.suppress(OSError):  # the child already did it, or is gone
             os.setpgid(pid, pid)
+        self.channels[pid] = ours
+        self.selector.register(ours, selectors.EVENT_READ, pid)
         return pid
 
-    def _child(self, body: Callable[[], int]) -> NoReturn:
+    def _child(self, body: Callable[[socket.socket], int], channel: socket.socket) -> NoReturn:
         code = 1
         try:
             os.setpgid(0, 0)
@@ -300,45 +314,40 @@ class Zygote:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os.close(self._wake_r)
             os.close(self._wake_w)
-            os.close(self._done_r)
+            self.selector.close()
+            for other in self.channels.values():
+                other.close()
             if self.spare is not None:
                 os.close(self.spare.pipe)
             devnull = os.open(os.devnull, os.O_RDWR)
             os.dup2(devnull, 0)
             os.dup2(devnull, 1)
-            # The inherited pool is empty (disposed before forking); drop it without touching
-            # the parent's state, as SQLAlchemy advises for forked processes.
-            self.store.engine.dispose(close=False)
-            code = body()
+            code = body(channel)
         except BaseException:
             traceback.print_exc()
         finally:
             sys.stderr.flush()
             os._exit(code)
 
-    def _run(self, workload: TaskWorkload, dag: DAG) -> int:
+    def _run(self, workload: TaskWorkload, dag: DAG, channel: socket.socket) -> int:
         from airstream.executors.task_process import run_workload
 
         if workload.callback:
             from airstream.executors.callback_process import run_callback_workload
 
             return run_callback_workload(workload, dag, self.config, self.store)
-        done = self._done_w
+        store = channels.ChannelStore(self.store.engine, channel)
+        return run_workload(workload, dag, self.config, store, store.outcome_stored)
 
-        def outcome_stored() -> None:
-            os.write(done, f"{os.getpid()}\n".encode())  # < PIPE_BUF: one atomic write
-
-        return run_workload(workload, dag, self.config, self.store, outcome_stored)
-
-    def _wait_for_workload(self, read_fd: int, write_fd: int) -> int:
+    def _wait_for_workload(self, read_fd: int, write_fd: int, channel: socket.socket) -> int:
         os.close(write_fd)
-        warm_up_connection(self.store)
         with os.fdopen(read_fd, "rb") as pipe:
             line = pipe.readline()
         if not line.strip():
             return 0  # discarded
         workload = TaskWorkload.from_json(line.decode())
-        return self._run(workload, self.dags.get_dag(workload.fileloc, workload.dag_id))
+        dag = self.dags.get_dag(workload.fileloc, workload.dag_id)
+        return self._run(workload, dag, channel)
 
     def reap(self) -> None:
         while self.children:
@@ -349,6 +358,7 @@ class Zygote:
             if pid == 0:
                 return
             self.discarded.discard(pid)
+            self._close_channel(pid)
             if self.spare is not None and self.spare.pid == pid:
                 os.close(self.spare.pipe)
                 self.spare = None  # died while waiting; the next workload forks anew

@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from airstream.store import MetadataStore
 from airstream.store import records as rec
-from airstream.workflows.execution_store import TaskInstanceRecord
-from airstream.workflows.metadata_execution_store import MetadataExecutionStore, _jsonable
+from airstream.workflows.execution_store import DagRunRecord, TaskInstanceRecord
+from airstream.workflows.metadata_execution_store import (
+    MetadataExecutionStore,
+    _jsonable,
+    _run_from_row,
+)
 from airstream.workflows.state import TaskInstanceState
 
 if TYPE_CHECKING:
@@ -97,6 +101,18 @@ class SharedExecutionStore(MetadataExecutionStore):
         #: The attempt's start (``running``, try, start date) is stored already, by the task
         #: process's claim: the runner's first ``running`` save would write it again.
         self.start_stored = False
+        #: The previous try's XComs are cleared already (by the task process's claim).
+        self.xcoms_cleared = False
+
+    def clear_xcoms(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> None:
+        if self.xcoms_cleared:
+            self.xcoms_cleared = False
+            return
+        super().clear_xcoms(dag_id, run_id, task_id, map_index)
+
+    def run_from_row(self, row: rec.DagRun) -> DagRunRecord:
+        """The runner's record of a stored DAG run."""
+        return _run_from_row(row)
 
     def record_from_row(self, row: rec.TaskInstance) -> TaskInstanceRecord:
         """The runner's record of a stored task instance (no need to list the whole run)."""

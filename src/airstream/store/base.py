@@ -277,6 +277,29 @@ class MetadataStore(abc.ABC):
         """Compare-and-set a task instance's state (plus other columns, e.g. ``end_date``)."""
         return self.update_ti(key, {**fields, "state": new}, expected)
 
+    def start_attempt(
+        self, key: TaskInstanceKey, fields: Mapping[str, Any], *, resuming: bool = False
+    ) -> tuple[TaskInstance, DagRun] | None:
+        """Claim a queued task instance for an attempt: ``queued`` → ``running`` with
+        ``fields``, the try number incremented (unless ``resuming``: a sensor poking again
+        keeps its try), the XComs of its previous try cleared (unless ``resuming``).
+
+        Returns the claimed row and its run, or ``None`` if the instance was not queued
+        (another process took it first, or the scheduler moved it).
+        """
+        row = self.get_ti(key)
+        if row is None or row.state != TaskInstanceState.QUEUED:
+            return None
+        try_number = row.try_number if resuming else row.try_number + 1
+        changes = {**fields, "state": TaskInstanceState.RUNNING, "try_number": try_number}
+        if not self.update_ti(key, changes, TaskInstanceState.QUEUED):
+            return None
+        if not resuming:
+            self.clear_xcoms(key.dag_id, key.run_id, key.task_id, key.map_index)
+        claimed, run = self.get_ti(key), self.get_dag_run(key.dag_id, key.run_id)
+        assert claimed is not None and run is not None  # a claimed instance's run cascades
+        return claimed, run
+
     def update_tis_state(
         self,
         changes: Sequence[tuple[TaskInstanceKey, ExpectedTiState]],

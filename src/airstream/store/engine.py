@@ -82,13 +82,21 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+#: Pools inherited by a forked child, kept so that their connections are never finalized
+#: there: closing a SQLite connection that another process opened is what SQLite's docs
+#: forbid after a fork, and a forked child ends with ``os._exit``, running no finalizers.
+_INHERITED_POOLS: list[Any] = []
+
+
 def _dispose_in_forked_children(engine: Engine) -> None:
-    """Drop inherited pooled connections in a forked child (sharing them corrupts both)."""
+    """Leave inherited pooled connections alone in a forked child (sharing them corrupts
+    both): the child opens its own."""
     ref = weakref.ref(engine)
 
     def after_fork() -> None:
         forked = ref()
         if forked is not None:
+            _INHERITED_POOLS.append(forked.pool)
             forked.dispose(close=False)
 
     if hasattr(os, "register_at_fork"):

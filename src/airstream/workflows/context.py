@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import lazy_object_proxy
+
 from airstream.workflows import macros
 from airstream.workflows.asset_events import InletEventsAccessors, OutletEventAccessors
 from airstream.workflows.exceptions import AirflowException
@@ -171,9 +173,7 @@ def build_context(
     """The context dict for one attempt of one task instance."""
     run = ti.dag_run = with_pendulum_dates(ti.dag_run)
     logical = run.logical_date
-    previous = _previous_success(ti.store, run)
-    if previous is not None:
-        previous = with_pendulum_dates(previous)
+    previous = _PreviousSuccess(ti.store, run)
     context: Context = {
         "conn": ConnectionAccessor(),
         "dag": ti.dag,
@@ -189,10 +189,10 @@ def build_context(
         "outlets": list(getattr(ti.task, "outlets", [])),
         "outlet_events": OutletEventAccessors(),
         "params": params,
-        "prev_data_interval_start_success": previous.data_interval_start if previous else None,
-        "prev_data_interval_end_success": previous.data_interval_end if previous else None,
-        "prev_start_date_success": previous.start_date if previous else None,
-        "prev_end_date_success": previous.end_date if previous else None,
+        "prev_data_interval_start_success": previous.field("data_interval_start"),
+        "prev_data_interval_end_success": previous.field("data_interval_end"),
+        "prev_start_date_success": previous.field("start_date"),
+        "prev_end_date_success": previous.field("end_date"),
         "reason": None,
         "run_id": run.run_id,
         "start_date": run.start_date,
@@ -230,5 +230,22 @@ def with_pendulum_dates(run: DagRunRecord) -> DagRunRecord:
     )
 
 
-def _previous_success(store: ExecutionStore, run: DagRunRecord) -> DagRunRecord | None:
-    return store.previous_success(run)
+class _PreviousSuccess:
+    """The run's latest earlier successful run, looked up once, on first use.
+
+    As in Airflow 3, the ``prev_*_success`` values are lazy proxies: most tasks never read
+    them, and the lookup is a query per attempt otherwise.
+    """
+
+    def __init__(self, store: ExecutionStore, run: DagRunRecord) -> None:
+        self._store, self._run = store, run
+        self._found: Any = MISSING
+
+    def get(self) -> DagRunRecord | None:
+        if self._found is MISSING:
+            found = self._store.previous_success(self._run)
+            self._found = with_pendulum_dates(found) if found is not None else None
+        return self._found  # type: ignore[no-any-return]
+
+    def field(self, name: str) -> Any:
+        return lazy_object_proxy.Proxy(lambda: getattr(self.get(), name, None))

@@ -15,7 +15,7 @@ from airstream.store.base import ExpectedRunState
 from airstream.store.errors import AlreadyExists, DagRunAlreadyExists
 from airstream.store.queries import DagRunQuery, Page
 from airstream.store.records import DAG_RUN_MUTABLE_FIELDS, DagRun, DagRunState, TaskInstance
-from airstream.store.sql.statements import in_, paged, run_key
+from airstream.store.sql.statements import get_run_bound, in_, paged, run_key, run_key_params
 from airstream.store.sql.task_instances import duplicate_tis_error, insert_tis, require_runs
 from airstream.store.sql.transactions import SqlVerbs
 
@@ -61,9 +61,8 @@ class DagRunVerbs(SqlVerbs):
         return len(runs)
 
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRun | None:
-        stmt = sa.select(t.dag_run).where(run_key(dag_id, run_id))
         with self._read() as conn:
-            row = conn.execute(stmt).mappings().first()
+            row = conn.execute(get_run_bound(), run_key_params(dag_id, run_id)).mappings().first()
         return rows.dag_run_from_row(row) if row else None
 
     def list_dag_runs(

@@ -17,12 +17,28 @@ from airstream.store.errors import NotFound, TaskInstanceAlreadyExists
 from airstream.store.queries import Page, TaskInstanceQuery
 from airstream.store.records import (
     TASK_INSTANCE_MUTABLE_FIELDS,
+    DagRun,
     TaskInstance,
     TaskInstanceKey,
     TaskInstanceState,
     TaskReschedule,
 )
-from airstream.store.sql.statements import in_, paged, run_key, ti_key, ti_state_in
+from airstream.store.sql.statements import (
+    claim_ti_bound,
+    clear_ti_xcoms_bound,
+    get_run_bound,
+    get_ti_bound,
+    in_,
+    paged,
+    run_key,
+    run_key_params,
+    state_shape,
+    ti_key,
+    ti_key_params,
+    ti_state_in,
+    update_ti_bound,
+    update_ti_params,
+)
 from airstream.store.sql.transactions import SqlVerbs
 from airstream.store.upsert import upsert
 
@@ -50,9 +66,8 @@ class TaskInstanceVerbs(SqlVerbs):
             return rows.ti_from_row(row.mappings().one())
 
     def get_ti(self, key: TaskInstanceKey) -> TaskInstance | None:
-        stmt = sa.select(t.task_instance).where(ti_key(t.task_instance, key))
         with self._read() as conn:
-            row = conn.execute(stmt).mappings().first()
+            row = conn.execute(get_ti_bound(), ti_key_params(key)).mappings().first()
         return rows.ti_from_row(row) if row else None
 
     def list_tis(
@@ -79,16 +94,29 @@ class TaskInstanceVerbs(SqlVerbs):
         fields: Mapping[str, Any],
         expected: ExpectedTiState = None,
     ) -> bool:
-        unknown = set(fields) - TASK_INSTANCE_MUTABLE_FIELDS
-        if unknown:
-            raise ValueError(f"cannot update task instance field(s): {', '.join(sorted(unknown))}")
-        stmt = t.task_instance.update().where(ti_key(t.task_instance, key))
-        if expected is not None:
-            stmt = stmt.where(ti_state_in(expected))
-        values = rows.ti_changes(fields) | {"updated_at": self._clock()}
+        values = ti_update_values(fields, self._clock())
+        stmt = update_ti_bound(tuple(values), _shape(expected))
         with self._write() as conn:
-            result = conn.execute(stmt.values(values))
+            result = conn.execute(stmt, update_ti_params(key, values))
         return result.rowcount > 0
+
+    def start_attempt(
+        self, key: TaskInstanceKey, fields: Mapping[str, Any], *, resuming: bool = False
+    ) -> tuple[TaskInstance, DagRun] | None:
+        # One transaction for what a task process does before running its task (claim,
+        # read the row and its run, clear the previous try's XComs): one commit, not four.
+        values = ti_update_values({**fields, "state": TaskInstanceState.RUNNING}, self._clock())
+        with self._write() as conn:
+            claim = claim_ti_bound(tuple(values), resuming)
+            if conn.execute(claim, update_ti_params(key, values)).rowcount == 0:
+                return None
+            row = conn.execute(get_ti_bound(), ti_key_params(key)).mappings().one()
+            params = run_key_params(key.dag_id, key.run_id)
+            run = conn.execute(get_run_bound(), params).mappings().one()
+            if not resuming:
+                params = {"run_pk": run["id"], "k_task_id": key.task_id}
+                conn.execute(clear_ti_xcoms_bound(), params | {"k_map_index": key.map_index})
+        return rows.ti_from_row(row), rows.dag_run_from_row(run)
 
     def update_tis_state(
         self,
@@ -100,14 +128,13 @@ class TaskInstanceVerbs(SqlVerbs):
         # dozens of instances at once, and a commit each was most of its pass.
         if not changes:
             return []
-        values = rows.ti_changes({**fields, "state": new}) | {"updated_at": self._clock()}
+        values = ti_update_values({**fields, "state": new}, self._clock())
+        columns = tuple(values)
         changed = []
         with self._write() as conn:
             for key, expected in changes:
-                stmt = t.task_instance.update().where(ti_key(t.task_instance, key))
-                if expected is not None:
-                    stmt = stmt.where(ti_state_in(expected))
-                changed.append(conn.execute(stmt.values(values)).rowcount > 0)
+                stmt = update_ti_bound(columns, _shape(expected))
+                changed.append(conn.execute(stmt, update_ti_params(key, values)).rowcount > 0)
         return changed
 
     def delete_tis(self, keys: Iterable[TaskInstanceKey]) -> int:
@@ -195,6 +222,18 @@ def _ti_conditions(query: TaskInstanceQuery) -> list[Any]:
     if query.updated_since is not None:
         conditions.append(c.updated_at >= query.updated_since)
     return conditions
+
+
+def ti_update_values(fields: Mapping[str, Any], updated_at: datetime) -> dict[str, Any]:
+    """The column values of an update of ``fields`` (checked), stamped ``updated_at``."""
+    unknown = set(fields) - TASK_INSTANCE_MUTABLE_FIELDS
+    if unknown:
+        raise ValueError(f"cannot update task instance field(s): {', '.join(sorted(unknown))}")
+    return rows.ti_changes(fields) | {"updated_at": updated_at}
+
+
+def _shape(expected: ExpectedTiState) -> tuple[str, ...] | None:
+    return None if expected is None else state_shape(expected)
 
 
 def insert_tis(
