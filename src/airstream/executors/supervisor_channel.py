@@ -123,6 +123,11 @@ class ChannelStore(SqlMetadataStore):
     ) -> bool:
         return bool(self._call("update_ti", key, dict(fields), expected))
 
+    def close(self) -> None:
+        # Close this process's own connections, if its task opened any; no new pool (what
+        # ``engine.dispose`` would make): the process is about to exit.
+        self.engine.pool.dispose()
+
     def outcome_stored(self) -> None:
         """Tell the zygote the attempt's outcome is stored: it reports the attempt ended
         before this process has torn itself down."""

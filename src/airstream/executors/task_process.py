@@ -1,9 +1,10 @@
-"""One task attempt inside its own process: claim the task instance, heartbeat, run it.
+"""One task attempt inside its own process: claim the task instance, run it.
 
 The attempt claims its task instance with a compare-and-set from ``queued`` to ``running``
-(recording its pid and host), so an instance never runs twice at once; a heartbeat thread
-then stamps ``last_heartbeat_at`` until the attempt ends. Running the attempt is
-:func:`airstream.workflows.task_runner.run_task_instance`, exactly what ``dags test`` uses.
+(recording its pid and host), so an instance never runs twice at once; while it runs, the
+zygote that forked it stamps ``last_heartbeat_at`` (see :mod:`airstream.executors.zygote`).
+Running the attempt is :func:`airstream.workflows.task_runner.run_task_instance`, exactly
+what ``dags test`` uses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import functools
 import getpass
 import os
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,29 +48,6 @@ class TaskProcessConfig:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-class Heartbeat(threading.Thread):
-    """Stamps the task instance's ``last_heartbeat_at`` while the attempt runs."""
-
-    def __init__(self, store: MetadataStore, key: rec.TaskInstanceKey, interval: float) -> None:
-        super().__init__(name="airstream-heartbeat", daemon=True)
-        self.store, self.key, self.interval = store, key, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                fields = {"last_heartbeat_at": now()}
-                if not self.store.update_ti(
-                    self.key, fields, expected=rec.TaskInstanceState.RUNNING
-                ):
-                    return
-            except Exception:  # a database hiccup must not kill the task; next beat retries
-                continue
-
-    def stop(self) -> None:
-        self.stopped.set()
 
 
 @functools.cache
@@ -169,18 +146,13 @@ def _run_claimed(
         record.state = TaskInstanceState.UP_FOR_RESCHEDULE
         reschedules = store.list_task_reschedules(workload.key, record.try_number)
         record.first_try_start = reschedules[0].start_date if reschedules else None
-    heartbeat = Heartbeat(store, workload.key, config.heartbeat_interval)
-    heartbeat.start()
-    try:
-        env = RunEnvironment(
-            dag=dag,
-            dag_run=run,
-            store=shared,
-            clock=ClaimClock(started),
-            log_folder=config.log_folder,
-            trigger_dag=store_trigger(store, DagLoader().get),
-        )
-        run_task_instance(task, record, env)
-    finally:
-        heartbeat.stop()
+    env = RunEnvironment(
+        dag=dag,
+        dag_run=run,
+        store=shared,
+        clock=ClaimClock(started),
+        log_folder=config.log_folder,
+        trigger_dag=store_trigger(store, DagLoader().get),
+    )
+    run_task_instance(task, record, env)
     return 0

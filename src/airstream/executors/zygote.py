@@ -12,7 +12,10 @@ exited or was killed) makes the zygote kill its children and exit: their task in
 then recovered by the next scheduler (see :mod:`airstream.scheduler.recovery`).
 
 The zygote also supervises its children: each has a channel to it on which the zygote makes
-the attempt's claim and outcome writes (see :mod:`airstream.executors.supervisor_channel`).
+the attempt's claim and outcome writes (see :mod:`airstream.executors.supervisor_channel`),
+and every ``heartbeat_interval`` it stamps ``last_heartbeat_at`` of all its running attempts
+in one transaction (a thread per attempt, in each, would cost every task process more). A
+child stopped by a signal gets no heartbeat: to the scheduler, a frozen task is a zombie.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import selectors
 import signal
 import socket
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airstream.executors import supervisor_channel as channels
-from airstream.executors.base import TaskEvent, TaskWorkload
-from airstream.store.records import TaskInstanceKey
+from airstream.executors.base import TaskEvent, TaskWorkload, is_callback_key
+from airstream.store.records import TaskInstanceKey, TaskInstanceState
 
 if TYPE_CHECKING:
     from airstream.executors.task_process import TaskProcessConfig
@@ -179,6 +183,9 @@ class Zygote:
         #: Children that said their outcome is stored: the scheduler heard of it before the
         #: process tore itself down, and the exit is then not reported again.
         self.reported: set[int] = set()
+        self.next_heartbeat = time.monotonic() + config.heartbeat_interval
+        #: Children stopped by a signal: alive, but not running their task.
+        self.stopped: set[int] = set()
 
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -192,7 +199,8 @@ class Zygote:
                 # our stdin open, so no end of file comes: the parent check is the backstop.
                 self.kill_all()
                 return
-            for item, _ in self.selector.select(timeout=PARENT_CHECK_SECONDS):
+            wait = min(PARENT_CHECK_SECONDS, self.next_heartbeat - time.monotonic())
+            for item, _ in self.selector.select(timeout=max(0.0, wait)):
                 if item.data == "child":
                     self._drain_wakeups()
                 elif item.data == "stdin":
@@ -202,6 +210,33 @@ class Zygote:
                 else:
                     self._serve_child(item.data)
             self.reap()
+            self._heartbeat_if_due()
+
+    def _heartbeat_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self.next_heartbeat:
+            return
+        self.next_heartbeat = now + self.config.heartbeat_interval
+        keys = [
+            key
+            for pid, key in self.children.items()
+            if pid not in self.reported
+            and pid not in self.stopped
+            and key.task_id
+            and not is_callback_key(key)
+        ]
+        if not keys:
+            return
+        from datetime import UTC, datetime
+
+        running = TaskInstanceState.RUNNING
+        try:
+            # Only instances still running (claimed, not yet ended, not moved by anyone).
+            self.store.update_tis_state(
+                [(key, running) for key in keys], running, last_heartbeat_at=datetime.now(UTC)
+            )
+        except Exception:  # a database hiccup must not stop the zygote; the next beat retries
+            traceback.print_exc()
 
     def _drain_wakeups(self) -> None:
         try:
@@ -352,11 +387,18 @@ class Zygote:
     def reap(self) -> None:
         while self.children:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG | os.WUNTRACED | os.WCONTINUED)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if os.WIFSTOPPED(status):
+                self.stopped.add(pid)  # frozen (SIGSTOP, a debugger): no heartbeat for it
+                continue
+            if os.WIFCONTINUED(status):
+                self.stopped.discard(pid)
+                continue
+            self.stopped.discard(pid)
             self.discarded.discard(pid)
             self._close_channel(pid)
             if self.spare is not None and self.spare.pid == pid:

@@ -11,7 +11,6 @@ get the task's pool, priority and queue.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from airstream.store import MetadataStore
@@ -172,15 +171,15 @@ class PassExecutionStore(SharedExecutionStore):
             snapshot = self._snapshot[(dag_id, run_id)] = super().list_task_instances(
                 dag_id, run_id
             )
-        # Callers change records in place before saving them: hand out copies.
-        return [dataclasses.replace(ti) for ti in snapshot]
+        # Callers change records in place before saving them: hand out (shallow) copies.
+        return [_copy(ti) for ti in snapshot]
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
         snapshot = self._snapshot.get((ti.dag_id, ti.run_id))
         if not self.save_if_unmoved(ti) or snapshot is None:
             self._snapshot.clear()
             return
-        saved = dataclasses.replace(ti)
+        saved = _copy(ti)
         for index, known in enumerate(snapshot):
             if (known.task_id, known.map_index) == (ti.task_id, ti.map_index):
                 snapshot[index] = saved
@@ -190,3 +189,11 @@ class PassExecutionStore(SharedExecutionStore):
     def delete_task_instance(self, ti: TaskInstanceRecord) -> None:
         self._snapshot.clear()
         super().delete_task_instance(ti)
+
+
+def _copy(ti: TaskInstanceRecord) -> TaskInstanceRecord:
+    """A shallow copy, as ``copy.copy`` makes, in a fraction of its time (a pass copies
+    every instance of its run)."""
+    copied = object.__new__(TaskInstanceRecord)
+    copied.__dict__.update(ti.__dict__)
+    return copied

@@ -246,8 +246,15 @@ class MetadataStore(abc.ABC):
     ) -> list[TaskInstance]:
         """Task instances matching ``query``; by default ordered by run, task id, map index."""
 
-    def list_run_tis(self, dag_id: str, run_id: str) -> list[TaskInstance]:
-        """Every task instance of one run."""
+    def list_run_tis(
+        self, dag_id: str, run_id: str, fields: Collection[str] | None = None
+    ) -> list[TaskInstance]:
+        """Every task instance of one run, ordered by task id and map index.
+
+        With ``fields``, a store may read only those columns (and the key): the others keep
+        their defaults. For readers that need a few columns of many rows (the scheduler
+        reads every instance of a run on every pass); never save such a record back whole.
+        """
         return self.list_tis(TaskInstanceQuery(dag_ids=[dag_id], run_ids=[run_id]))
 
     @abc.abstractmethod

@@ -76,33 +76,50 @@ def template_env(dag: DAG | None, *, native: bool | None = None) -> jinja2.Envir
     return env
 
 
+class _Env:
+    """The task's Jinja environment, made on first use: most fields of most tasks hold no
+    template, and making an environment is the costliest part of rendering them."""
+
+    def __init__(self, task: AbstractOperator, env: jinja2.Environment | None) -> None:
+        self.task = task
+        self._env = env
+
+    def get(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = template_env(self.task.dag)
+        return self._env
+
+
 def render_value(
     task: AbstractOperator, content: Any, context: Context, env: jinja2.Environment | None = None
 ) -> Any:
     """``content`` with every template inside it rendered (recursing into containers)."""
-    env = env or template_env(task.dag)
+    return _render(task, content, context, _Env(task, env))
+
+
+def _render(task: AbstractOperator, content: Any, context: Context, env: _Env) -> Any:
     if isinstance(content, str):
         if content.endswith(tuple(task.template_ext)):
-            return env.get_template(content).render(**context)
+            return env.get().get_template(content).render(**context)
         if "{{" not in content and "{%" not in content:
             return content
-        return env.from_string(content).render(**context)
+        return env.get().from_string(content).render(**context)
     if isinstance(content, ResolveMixin):
         return content.resolve(context)
     if isinstance(content, tuple):
         if type(content) is not tuple:  # a namedtuple keeps its type
-            return type(content)(*(render_value(task, c, context, env) for c in content))
-        return tuple(render_value(task, c, context, env) for c in content)
+            return type(content)(*(_render(task, c, context, env) for c in content))
+        return tuple(_render(task, c, context, env) for c in content)
     if isinstance(content, list):
-        return [render_value(task, c, context, env) for c in content]
+        return [_render(task, c, context, env) for c in content]
     if isinstance(content, dict):
-        return {k: render_value(task, v, context, env) for k, v in content.items()}
+        return {k: _render(task, v, context, env) for k, v in content.items()}
     if isinstance(content, set):
-        return {render_value(task, c, context, env) for c in content}
+        return {_render(task, c, context, env) for c in content}
     nested = getattr(content, "template_fields", None)
     if nested and not hasattr(content, "task_id"):
         for name in nested:
-            setattr(content, name, render_value(task, getattr(content, name), context, env))
+            setattr(content, name, _render(task, getattr(content, name), context, env))
     return content
 
 
@@ -110,12 +127,12 @@ def render_operator_fields(
     task: AbstractOperator, context: Context, env: jinja2.Environment | None = None
 ) -> dict[str, Any]:
     """Render ``task.template_fields`` in place; return the rendered values by field name."""
-    env = env or template_env(task.dag)
+    lazy = _Env(task, env)
     rendered: dict[str, Any] = {}
     for name in task.template_fields:
         if not hasattr(task, name):
             continue
-        value = render_value(task, getattr(task, name), context, env)
+        value = _render(task, getattr(task, name), context, lazy)
         setattr(task, name, value)
         rendered[name] = value
     return rendered

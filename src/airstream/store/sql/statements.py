@@ -144,3 +144,14 @@ def clear_ti_xcoms_bound() -> sa.Delete:
         c.task_id == sa.bindparam("k_task_id", type_=c.task_id.type),
         c.map_index == sa.bindparam("k_map_index"),
     )
+
+
+@functools.cache
+def list_run_tis_bound(columns: tuple[str, ...]) -> sa.Select[Any]:
+    """``columns`` of every task instance of a run, by task id and map index."""
+    table = t.task_instance
+    return (
+        sa.select(*(table.c[name] for name in columns))
+        .where(_key_bound(table, ("k_dag_id", "k_run_id")))
+        .order_by(table.c.task_id, table.c.map_index)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from airstream.store.sql.statements import (
     get_run_bound,
     get_ti_bound,
     in_,
+    list_run_tis_bound,
     paged,
     run_key,
     run_key_params,
@@ -82,6 +83,17 @@ class TaskInstanceVerbs(SqlVerbs):
             stmt = paged(stmt, t.task_instance, page, "id")
         with self._read() as conn:
             return [rows.ti_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def list_run_tis(
+        self, dag_id: str, run_id: str, fields: Collection[str] | None = None
+    ) -> list[TaskInstance]:
+        names = _TI_KEY_FIELDS + tuple(
+            sorted(set(fields or t.task_instance.c.keys()) - set(_TI_KEY_FIELDS))
+        )
+        stmt = list_run_tis_bound(names)
+        with self._read() as conn:
+            result = conn.execute(stmt, run_key_params(dag_id, run_id))
+            return [rows.ti_from_row(dict(zip(names, row, strict=True))) for row in result]
 
     def count_tis(self, query: TaskInstanceQuery | None = None) -> int:
         return self._count(
@@ -210,6 +222,7 @@ class TaskInstanceVerbs(SqlVerbs):
 
 
 _TI_DEFAULT_ORDER = ("dag_id", "run_id", "task_id", "map_index")
+_TI_KEY_FIELDS = _TI_DEFAULT_ORDER
 
 
 def _ti_conditions(query: TaskInstanceQuery) -> list[Any]:
