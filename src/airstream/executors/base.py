@@ -33,6 +33,9 @@ class TaskWorkload:
     callback: str = ""
     #: Why, for callbacks: the ``reason`` of a DAG callback's context, or what killed a task.
     reason: str = ""
+    #: For a task's callbacks: the try that died (the instance may be on its next try by the
+    #: time they run).
+    try_number: int = 0
 
     @property
     def key(self) -> TaskInstanceKey:

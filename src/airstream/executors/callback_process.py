@@ -57,12 +57,17 @@ def run_callback_workload(
     row = store.get_ti(workload.ti_key)
     if row is None:
         return 0
-    ti = shared.record_from_row(row)
+    retrying = workload.callback == "task_retry"
+    # The attempt that died, as the scheduler recorded it: the row may be on its next try.
+    ti = dataclasses.replace(
+        shared.record_from_row(row),
+        try_number=workload.try_number or max(row.try_number, 1),
+        state=TaskInstanceState.UP_FOR_RETRY if retrying else TaskInstanceState.FAILED,
+    )
     log = task_logger(ti)
-    died = dataclasses.replace(ti, try_number=max(ti.try_number, 1))
-    with _log_to(log, attempt_log_path(config.log_folder, died)):
+    with _log_to(log, attempt_log_path(config.log_folder, ti)):
         log.error("Task process ended without an outcome: %s", workload.reason)
-        run_task_callbacks(env, ti, workload.callback == "task_retry", workload.reason, log)
+        run_task_callbacks(env, ti, retrying, workload.reason, log)
     return 0
 
 

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 #: Exit code of an attempt that found its task instance already taken (not an error).
 EXIT_NOT_CLAIMED = 3
 
+#: What a claim returns: the claimed task instance row and its run.
+Claimed = tuple[rec.TaskInstance, rec.DagRun]
+
 
 @dataclass(frozen=True)
 class TaskProcessConfig:
@@ -55,11 +58,9 @@ def host_and_user() -> tuple[str, str]:
     return socket.gethostname(), getpass.getuser()
 
 
-def claim(
-    store: MetadataStore, key: rec.TaskInstanceKey, fields: dict[str, Any], resuming: bool
-) -> tuple[rec.TaskInstance, rec.DagRun] | None:
-    """``queued`` → ``running`` as the next try (the same one when ``resuming``), with this
-    process's pid and host and ``fields``; the claimed row and its run.
+def claim(store: MetadataStore, workload: TaskWorkload, task: Any) -> Claimed | None:
+    """``queued`` → ``running`` as the next try (the same one when resuming), with this
+    process's pid and host; the claimed row and its run.
 
     ``None`` if another process took it first. The try counts from here: if this process
     dies before the task's code even starts, the attempt is still one of the task's tries.
@@ -70,9 +71,9 @@ def claim(
         "hostname": hostname,
         "unixname": unixname,
         "last_heartbeat_at": now(),
-        **fields,
+        **start_fields(task, now()),
     }
-    return store.start_attempt(key, fields, resuming=resuming)
+    return store.start_attempt(workload.key, fields, resuming=workload.resuming)
 
 
 def start_fields(task: Any, started: datetime) -> dict[str, Any]:
@@ -127,11 +128,11 @@ def _run_claimed(
 ) -> int:
     task = dag.get_task(workload.task_id)
     # The claim also stores what the runner's first save would: one write fewer per attempt.
-    started = now()
-    claimed = claim(store, workload.key, start_fields(task, started), workload.resuming)
+    claimed = claim(store, workload, task)
     if claimed is None:
         return EXIT_NOT_CLAIMED
     row, run_row = claimed
+    started = row.start_date or now()
     shared = SharedExecutionStore(store, dag)
     shared.start_stored = True
     # The claim cleared the previous try's XComs already (the runner would do it again).

@@ -78,7 +78,7 @@ def warm_up_store(store: SqlMetadataStore) -> None:
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
-    from airstream.executors.task_process import claim, start_fields
+    from airstream.executors.task_process import claim
     from airstream.scheduler.shared_execution_store import SharedExecutionStore, outcome_fields
     from airstream.store import records as rec
     from airstream.store.sql.statements import clear_ti_xcoms_bound
@@ -90,9 +90,9 @@ def warm_up_store(store: SqlMetadataStore) -> None:
     store.get_dag_run(key.dag_id, key.run_id)
     store.list_run_tis(key.dag_id, key.run_id)
     store.get_ti(key)
+    task = SimpleNamespace(retries=0, task_type="warm_up")
     for resuming in (False, True):
-        fields = start_fields(SimpleNamespace(retries=0, task_type="warm_up"), now)
-        claim(store, key, fields, resuming)
+        claim(store, TaskWorkload(*key, fileloc="", resuming=resuming), task)
     with store.engine.connect() as conn:  # the claim's last statement (no row matched above)
         conn.execute(clear_ti_xcoms_bound(), {"run_pk": -1, "k_task_id": "", "k_map_index": -1})
         conn.rollback()
@@ -153,10 +153,9 @@ PARENT_CHECK_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class Spare:
-    """A forked task process waiting for its workload on ``pipe``."""
+    """A forked task process waiting for its workload on its channel."""
 
     pid: int
-    pipe: int
     generation: int
 
 
@@ -301,9 +300,11 @@ class Zygote:
             return
         spare, self.spare = self.spare, None
         if spare is not None and spare.generation == self.dags.generation:
-            os.write(spare.pipe, (workload.to_json() + "\n").encode())
-            os.close(spare.pipe)
             self.children[spare.pid] = workload.key
+            # If it died meanwhile, its exit is reported (the instance stays queued: the
+            # scheduler queues it again).
+            with contextlib.suppress(OSError):
+                channels.send(self.channels[spare.pid], workload.to_json())
         else:
             if spare is not None:
                 self._discard(spare)
@@ -312,15 +313,13 @@ class Zygote:
         self._fork_spare()
 
     def _fork_spare(self) -> None:
-        """Fork the next task process now, so forking and connecting are off the critical
-        path: it warms up, then waits for its workload on a pipe."""
-        read_fd, write_fd = os.pipe()
-        pid = self._fork(lambda channel: self._wait_for_workload(read_fd, write_fd, channel))
-        os.close(read_fd)
-        self.spare = Spare(pid, write_fd, self.dags.generation)
+        """Fork the next task process now, so forking is off the critical path: it waits
+        for its workload on its channel."""
+        pid = self._fork(self._wait_for_workload)
+        self.spare = Spare(pid, self.dags.generation)
 
     def _discard(self, spare: Spare) -> None:
-        os.close(spare.pipe)  # end of file: the spare exits without running anything
+        self._close_channel(spare.pid)  # end of file: the spare exits without running anything
         self.discarded.add(spare.pid)
 
     def _fork(self, body: Callable[[socket.socket], int]) -> int:
@@ -352,8 +351,6 @@ class Zygote:
             self.selector.close()
             for other in self.channels.values():
                 other.close()
-            if self.spare is not None:
-                os.close(self.spare.pipe)
             devnull = os.open(os.devnull, os.O_RDWR)
             os.dup2(devnull, 0)
             os.dup2(devnull, 1)
@@ -374,13 +371,11 @@ class Zygote:
         store = channels.ChannelStore(self.store.engine, channel)
         return run_workload(workload, dag, self.config, store, store.outcome_stored)
 
-    def _wait_for_workload(self, read_fd: int, write_fd: int, channel: socket.socket) -> int:
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as pipe:
-            line = pipe.readline()
-        if not line.strip():
+    def _wait_for_workload(self, channel: socket.socket) -> int:
+        try:
+            workload = TaskWorkload.from_json(channels.receive(channel))
+        except channels.ChannelClosed:
             return 0  # discarded
-        workload = TaskWorkload.from_json(line.decode())
         dag = self.dags.get_dag(workload.fileloc, workload.dag_id)
         return self._run(workload, dag, channel)
 
@@ -402,7 +397,6 @@ class Zygote:
             self.discarded.discard(pid)
             self._close_channel(pid)
             if self.spare is not None and self.spare.pid == pid:
-                os.close(self.spare.pipe)
                 self.spare = None  # died while waiting; the next workload forks anew
             key = self.children.pop(pid, None)
             code = os.waitstatus_to_exitcode(status)

@@ -32,13 +32,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def failed_try(ti: rec.TaskInstance) -> int:
+    """The try an attempt of ``ti`` that dies now counts as: the running one, or (queued,
+    never started) the one it was about to start."""
+    return ti.try_number if ti.state == TIS.RUNNING else ti.try_number + 1
+
+
 def fail_attempt(store: MetadataStore, ti: rec.TaskInstance, now: datetime) -> TIS | None:
     """Fail the attempt of ``ti`` (retry if it has tries left); returns the new state.
 
     ``None`` if the task instance moved on meanwhile (its own outcome stands).
     """
     started = ti.state == TIS.RUNNING
-    try_number = ti.try_number if started else ti.try_number + 1
+    try_number = failed_try(ti)
     new = TIS.UP_FOR_RETRY if try_number <= ti.max_tries else TIS.FAILED
     start = ti.start_date if started and ti.start_date else now
     changed = store.update_ti_state(

@@ -242,9 +242,15 @@ class MetadataStore(abc.ABC):
 
     @abc.abstractmethod
     def list_tis(
-        self, query: TaskInstanceQuery | None = None, page: Page | None = None
+        self,
+        query: TaskInstanceQuery | None = None,
+        page: Page | None = None,
+        fields: Collection[str] | None = None,
     ) -> list[TaskInstance]:
-        """Task instances matching ``query``; by default ordered by run, task id, map index."""
+        """Task instances matching ``query``; by default ordered by run, task id, map index.
+
+        ``fields``: as for :meth:`list_run_tis`.
+        """
 
     def list_run_tis(
         self, dag_id: str, run_id: str, fields: Collection[str] | None = None
@@ -255,7 +261,7 @@ class MetadataStore(abc.ABC):
         their defaults. For readers that need a few columns of many rows (the scheduler
         reads every instance of a run on every pass); never save such a record back whole.
         """
-        return self.list_tis(TaskInstanceQuery(dag_ids=[dag_id], run_ids=[run_id]))
+        return self.list_tis(TaskInstanceQuery(dag_ids=[dag_id], run_ids=[run_id]), None, fields)
 
     @abc.abstractmethod
     def count_tis(self, query: TaskInstanceQuery | None = None) -> int:

@@ -72,13 +72,17 @@ class TaskInstanceVerbs(SqlVerbs):
         return rows.ti_from_row(row) if row else None
 
     def list_tis(
-        self, query: TaskInstanceQuery | None = None, page: Page | None = None
+        self,
+        query: TaskInstanceQuery | None = None,
+        page: Page | None = None,
+        fields: Collection[str] | None = None,
     ) -> list[TaskInstance]:
+        if fields is not None:
+            return self._list_ti_fields(query or TaskInstanceQuery(), page, _read_columns(fields))
         stmt = sa.select(t.task_instance).where(*_ti_conditions(query or TaskInstanceQuery()))
         page = page or Page()
         if page.order_by is None:
-            stmt = stmt.order_by(*(t.task_instance.c[c] for c in _TI_DEFAULT_ORDER))
-            stmt = stmt.offset(page.offset).limit(page.limit)
+            stmt = _default_page(stmt, page)
         else:
             stmt = paged(stmt, t.task_instance, page, "id")
         with self._read() as conn:
@@ -87,13 +91,21 @@ class TaskInstanceVerbs(SqlVerbs):
     def list_run_tis(
         self, dag_id: str, run_id: str, fields: Collection[str] | None = None
     ) -> list[TaskInstance]:
-        names = _TI_KEY_FIELDS + tuple(
-            sorted(set(fields or t.task_instance.c.keys()) - set(_TI_KEY_FIELDS))
-        )
-        stmt = list_run_tis_bound(names)
+        names = _read_columns(fields or t.task_instance.c.keys())
         with self._read() as conn:
-            result = conn.execute(stmt, run_key_params(dag_id, run_id))
-            return [rows.ti_from_row(dict(zip(names, row, strict=True))) for row in result]
+            result = conn.execute(list_run_tis_bound(names), run_key_params(dag_id, run_id))
+            return _partial_tis(names, result)
+
+    def _list_ti_fields(
+        self, query: TaskInstanceQuery, page: Page | None, names: tuple[str, ...]
+    ) -> list[TaskInstance]:
+        table = t.task_instance
+        stmt = sa.select(*(table.c[name] for name in names)).where(*_ti_conditions(query))
+        page = page or Page()
+        order = page.order_by
+        stmt = paged(stmt, table, page, "id") if order else _default_page(stmt, page)
+        with self._read() as conn:
+            return _partial_tis(names, conn.execute(stmt))
 
     def count_tis(self, query: TaskInstanceQuery | None = None) -> int:
         return self._count(
@@ -235,6 +247,23 @@ def _ti_conditions(query: TaskInstanceQuery) -> list[Any]:
     if query.updated_since is not None:
         conditions.append(c.updated_at >= query.updated_since)
     return conditions
+
+
+def _default_page(stmt: sa.Select[Any], page: Page) -> sa.Select[Any]:
+    stmt = stmt.order_by(*(t.task_instance.c[c] for c in _TI_DEFAULT_ORDER))
+    return stmt.offset(page.offset).limit(page.limit)
+
+
+def _partial_tis(names: tuple[str, ...], result: Iterable[Sequence[Any]]) -> list[TaskInstance]:
+    return [rows.ti_from_row(dict(zip(names, row, strict=True))) for row in result]
+
+
+def _read_columns(fields: Collection[str]) -> tuple[str, ...]:
+    """The key's columns, then ``fields`` (checked), in a stable order (one statement each)."""
+    unknown = set(fields) - set(t.task_instance.c.keys())
+    if unknown:
+        raise ValueError(f"no task instance column(s): {', '.join(sorted(unknown))}")
+    return _TI_KEY_FIELDS + tuple(sorted(set(fields) - set(_TI_KEY_FIELDS)))
 
 
 def ti_update_values(fields: Mapping[str, Any], updated_at: datetime) -> dict[str, Any]:
