@@ -183,3 +183,39 @@ def test_a_changed_dag_file_is_loaded_again(setup: Setup) -> None:
     setup.next_event()
     entry = setup.store.get_xcom("tasks", second, "answer")
     assert entry is not None and entry.value == 43
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of the processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            found.append((int(entry.name), fields[0]))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_spares_forked_for_a_burst_of_work_exit_once_idle_and_are_reaped(setup: Setup) -> None:
+    run_id = setup.new_run()
+    setup.queue(run_id, "answer")
+    assert setup.next_event().returncode == 0
+    zygote = setup.executor._zygote
+    assert zygote is not None
+    # Spares wait for the next workloads, forked several at a time.
+    assert len(_children(zygote.pid)) > 1
+    deadline = time.monotonic() + 30
+    while len(_children(zygote.pid)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Idle: one spare is left, and no exited process lingers unreaped (a zombie, "Z").
+    (spare,) = _children(zygote.pid)
+    assert spare[1] != "Z"
+    run_id = setup.new_run()
+    workload = setup.queue(run_id, "answer")
+    assert setup.next_event().key == workload.key
+    assert setup.ti(run_id, "answer").state == TIS.SUCCESS

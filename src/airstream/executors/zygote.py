@@ -20,6 +20,7 @@ child stopped by a signal gets no heartbeat: to the scheduler, a frozen task is 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import json
@@ -149,6 +150,10 @@ class DagFileCache:
 
 #: How often the zygote checks that the scheduler that started it is still alive.
 PARENT_CHECK_SECONDS = 0.5
+#: Spare task processes forked at a time, when none is left.
+SPARE_BURST = 8
+#: After this long without a workload, spares beyond the first exit (each costs memory).
+SPARE_IDLE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,9 @@ class Zygote:
         self.children: dict[int, TaskInstanceKey] = {}
         self.dags = DagFileCache()
         self.parent_pid = os.getppid()
-        self.spare: Spare | None = None
+        #: Forked task processes waiting for a workload, oldest first.
+        self.spares: collections.deque[Spare] = collections.deque()
+        self.last_spawn = time.monotonic()
         self.discarded: set[int] = set()
         self._buffer = pending
         self._wake_r, self._wake_w = os.pipe()
@@ -210,6 +217,12 @@ class Zygote:
                     self._serve_child(item.data)
             self.reap()
             self._heartbeat_if_due()
+            self._trim_spares_if_idle()
+
+    def _trim_spares_if_idle(self) -> None:
+        if len(self.spares) > 1 and time.monotonic() - self.last_spawn > SPARE_IDLE_SECONDS:
+            while len(self.spares) > 1:
+                self._discard(self.spares.pop())
 
     def _heartbeat_if_due(self) -> None:
         now = time.monotonic()
@@ -292,31 +305,39 @@ class Zygote:
                     _kill_group(pid)
 
     def spawn(self, workload: TaskWorkload) -> None:
-        """Hand ``workload`` to the spare child if it is current, else fork one for it."""
+        """Hand ``workload`` to a spare child if one is current, else fork one for it."""
+        self.last_spawn = time.monotonic()
         try:
             dag = self.dags.get_dag(workload.fileloc, workload.dag_id)
         except Exception as exc:
             emit(TaskEvent(workload.key, 1, f"{type(exc).__name__}: {exc}"))
             return
-        spare, self.spare = self.spare, None
-        if spare is not None and spare.generation == self.dags.generation:
+        while self.spares and self.spares[0].generation != self.dags.generation:
+            self._discard(self.spares.popleft())  # forked before a DAG file changed
+        if self.spares:
+            spare = self.spares.popleft()
             self.children[spare.pid] = workload.key
             # If it died meanwhile, its exit is reported (the instance stays queued: the
             # scheduler queues it again).
             with contextlib.suppress(OSError):
                 channels.send(self.channels[spare.pid], workload.to_json())
         else:
-            if spare is not None:
-                self._discard(spare)
             pid = self._fork(lambda channel: self._run(workload, dag, channel))
             self.children[pid] = workload.key
-        self._fork_spare()
+        if not self.spares:
+            self._fork_spares(SPARE_BURST)
 
-    def _fork_spare(self) -> None:
-        """Fork the next task process now, so forking is off the critical path: it waits
-        for its workload on its channel."""
-        pid = self._fork(self._wait_for_workload)
-        self.spare = Spare(pid, self.dags.generation)
+    def _fork_spares(self, count: int) -> None:
+        """Fork the next task processes now, so forking is off the critical path: each
+        waits for its workload on its channel.
+
+        Several in a row: every fork makes all of our pages copy-on-write again, and our
+        next writes (the store's statements, above all) copy them; a burst of forks pays
+        that once for several tasks instead of once for each.
+        """
+        for _ in range(count):
+            pid = self._fork(self._wait_for_workload)
+            self.spares.append(Spare(pid, self.dags.generation))
 
     def _discard(self, spare: Spare) -> None:
         self._close_channel(spare.pid)  # end of file: the spare exits without running anything
@@ -380,7 +401,7 @@ class Zygote:
         return self._run(workload, dag, channel)
 
     def reap(self) -> None:
-        while self.children:
+        while True:  # discarded spares too: they are no attempt's, but must not linger
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG | os.WUNTRACED | os.WCONTINUED)
             except ChildProcessError:
@@ -396,8 +417,9 @@ class Zygote:
             self.stopped.discard(pid)
             self.discarded.discard(pid)
             self._close_channel(pid)
-            if self.spare is not None and self.spare.pid == pid:
-                self.spare = None  # died while waiting; the next workload forks anew
+            for spare in list(self.spares):
+                if spare.pid == pid:
+                    self.spares.remove(spare)  # died while waiting
             key = self.children.pop(pid, None)
             code = os.waitstatus_to_exitcode(status)
             early = pid in self.reported
@@ -406,8 +428,8 @@ class Zygote:
                 emit(TaskEvent(key, code))
 
     def kill_all(self) -> None:
-        if self.spare is not None:
-            self.children[self.spare.pid] = TaskInstanceKey("", "", "")
+        for spare in self.spares:
+            self.children[spare.pid] = TaskInstanceKey("", "", "")
         for pid in list(self.children):
             _kill_group(pid)
         for pid in list(self.children):
