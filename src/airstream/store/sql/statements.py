@@ -155,3 +155,14 @@ def list_run_tis_bound(columns: tuple[str, ...]) -> sa.Select[Any]:
         .where(_key_bound(table, ("k_dag_id", "k_run_id")))
         .order_by(table.c.task_id, table.c.map_index)
     )
+
+
+@functools.cache
+def tis_in_states_bound(states: tuple[str, ...], columns: tuple[str, ...]) -> sa.Select[Any]:
+    """``columns`` of every task instance in one of ``states``, in the default order."""
+    table = t.task_instance
+    return (
+        sa.select(*(table.c[name] for name in columns))
+        .where(_ti_state_in(states))
+        .order_by(table.c.dag_id, table.c.run_id, table.c.task_id, table.c.map_index)
+    )

@@ -37,6 +37,7 @@ from airstream.store.sql.statements import (
     ti_key,
     ti_key_params,
     ti_state_in,
+    tis_in_states_bound,
     update_ti_bound,
     update_ti_params,
 )
@@ -99,11 +100,19 @@ class TaskInstanceVerbs(SqlVerbs):
     def _list_ti_fields(
         self, query: TaskInstanceQuery, page: Page | None, names: tuple[str, ...]
     ) -> list[TaskInstance]:
-        table = t.task_instance
-        stmt = sa.select(*(table.c[name] for name in names)).where(*_ti_conditions(query))
         page = page or Page()
-        order = page.order_by
-        stmt = paged(stmt, table, page, "id") if order else _default_page(stmt, page)
+        if (
+            query.states is not None
+            and query == TaskInstanceQuery(states=query.states)
+            and (page == Page())
+        ):
+            # The scheduler's every pass (its concurrency limits): one statement, built once.
+            stmt = tis_in_states_bound(state_shape(query.states), names)
+        else:
+            table = t.task_instance
+            stmt = sa.select(*(table.c[name] for name in names)).where(*_ti_conditions(query))
+            order = page.order_by
+            stmt = paged(stmt, table, page, "id") if order else _default_page(stmt, page)
         with self._read() as conn:
             return _partial_tis(names, conn.execute(stmt))
 
