@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from airstream.store import MetadataStore
-from airstream.store.queries import TaskInstanceQuery
+from airstream.store.queries import DagQuery, TaskInstanceQuery
 from airstream.store.records import (
+    DagModel,
     DagRun,
     DagRunType,
     TaskInstance,
@@ -97,3 +98,19 @@ def test_a_resumed_attempt_keeps_its_try_and_its_xcoms(store: MetadataStore) -> 
     assert claimed is not None and claimed[0].try_number == 3
     entry = store.get_xcom("etl", run.run_id, "extract", key="cursor")
     assert entry is not None and entry.value == "abc"
+
+
+def test_list_dags_with_fields_skips_the_rest_and_the_tags(store: MetadataStore) -> None:
+    store.upsert_dag(
+        DagModel(dag_id="etl", fileloc="/dags/etl.py", owners="data", tags=("nightly",))
+    )
+    store.upsert_dag(DagModel(dag_id="ml", fileloc="/dags/ml.py", is_paused=True))
+    (partial,) = store.list_dags(DagQuery(paused=False), fields=("fileloc",))
+    assert (partial.dag_id, partial.fileloc) == ("etl", "/dags/etl.py")
+    assert (partial.owners, partial.tags) == ("", ())  # not read: the defaults
+    (full,) = store.list_dags(DagQuery(paused=False))
+    assert (full.owners, full.tags) == ("data", ("nightly",))
+    (tagged,) = store.list_dags(DagQuery(dag_ids=["etl"]), fields=("tags", "schedule"))
+    assert tagged.tags == ("nightly",)
+    with pytest.raises(ValueError, match="no DAG field"):
+        store.list_dags(fields=("no_such_field",))

@@ -214,7 +214,9 @@ class Scheduler:
         self._check_zombies(now)
 
     def _refresh_dags(self) -> None:
-        self._models = {m.dag_id: m for m in self.store.list_dags(DagQuery(paused=False))}
+        # Every full pass: read what the loop uses of each row (its file), not the rest.
+        found = self.store.list_dags(DagQuery(paused=False), fields=("fileloc",))
+        self._models = {m.dag_id: m for m in found}
         dags = {dag_id: self.dags.get(model) for dag_id, model in self._models.items()}
         self._loaded = {dag_id: dag for dag_id, dag in dags.items() if dag is not None}
 

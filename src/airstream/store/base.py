@@ -83,8 +83,18 @@ class MetadataStore(abc.ABC):
         """The DAG row, or ``None``."""
 
     @abc.abstractmethod
-    def list_dags(self, query: DagQuery | None = None, page: Page | None = None) -> list[DagModel]:
-        """DAGs matching ``query`` (ordered by ``dag_id`` unless ``page.order_by`` says)."""
+    def list_dags(
+        self,
+        query: DagQuery | None = None,
+        page: Page | None = None,
+        fields: Collection[str] | None = None,
+    ) -> list[DagModel]:
+        """DAGs matching ``query`` (ordered by ``dag_id`` unless ``page.order_by`` says).
+
+        With ``fields`` (names of :class:`DagModel` fields), a store may read only those
+        (and ``dag_id``): the others keep their defaults, ``tags`` unless asked for. For
+        readers of many rows that need little of each (the scheduler, on every pass).
+        """
 
     @abc.abstractmethod
     def count_dags(self, query: DagQuery | None = None) -> int:

@@ -8,6 +8,7 @@ reason; the DAGs of every other file still load.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import re
@@ -88,7 +89,18 @@ def _walk(root: Path, folder: Path, inherited: list[re.Pattern[str]]) -> Iterato
 
 def _might_contain_dag(path: Path) -> bool:
     try:
-        content = path.read_bytes().lower()
+        stat = path.stat()
+    except OSError:
+        return False
+    return _mentions_dag(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=65536)
+def _mentions_dag(path: str, mtime_ns: int, size: int) -> bool:
+    # By version of the file: the DAG processor lists its folder every second, and reading
+    # every file each time cost more than the rest of an idle scheduler's work.
+    try:
+        content = Path(path).read_bytes().lower()
     except OSError:
         return False
     return b"dag" in content and (b"airflow" in content or b"airstream" in content)

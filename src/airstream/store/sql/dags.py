@@ -81,12 +81,19 @@ class DagVerbs(SqlVerbs):
         found = self.list_dags(DagQuery(dag_ids=[dag_id], include_stale=True))
         return found[0] if found else None
 
-    def list_dags(self, query: DagQuery | None = None, page: Page | None = None) -> list[DagModel]:
-        stmt = sa.select(t.dag).where(*_dag_conditions(query or DagQuery()))
+    def list_dags(
+        self,
+        query: DagQuery | None = None,
+        page: Page | None = None,
+        fields: Collection[str] | None = None,
+    ) -> list[DagModel]:
+        columns = list(t.dag.c) if fields is None else _dag_columns(fields)
+        stmt = sa.select(*columns).where(*_dag_conditions(query or DagQuery()))
         stmt = paged(stmt, t.dag, page, "dag_id", rows.DAG_COLUMN_NAMES)
         with self._read() as conn:
             found = conn.execute(stmt).mappings().all()
-            tags = self._tags_of(conn, [row["dag_id"] for row in found])
+            with_tags = fields is None or "tags" in fields
+            tags = self._tags_of(conn, [row["dag_id"] for row in found]) if with_tags else {}
         return [rows.dag_from_row(row, tags.get(row["dag_id"], ())) for row in found]
 
     @staticmethod
@@ -169,6 +176,16 @@ class DagVerbs(SqlVerbs):
             stmt = stmt.where(t.import_error.c.filename.in_(list(filenames)))
         with self._write() as conn:
             return conn.execute(stmt).rowcount
+
+
+def _dag_columns(fields: Collection[str]) -> list[sa.Column[Any]]:
+    """``dag_id`` and the columns of the :class:`DagModel` ``fields`` (``tags`` has none)."""
+    known = set(rows.field_names(DagModel))
+    unknown = set(fields) - known
+    if unknown:
+        raise ValueError(f"no DAG field(s): {', '.join(sorted(unknown))}")
+    names = {rows.DAG_COLUMN_NAMES.get(f, f) for f in fields if f != "tags"} - {"dag_id"}
+    return [t.dag.c.dag_id, *(t.dag.c[name] for name in sorted(names))]
 
 
 def _dag_conditions(query: DagQuery) -> list[Any]:
