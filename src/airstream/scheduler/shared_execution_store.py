@@ -11,6 +11,7 @@ get the task's pool, priority and queue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airstream.store import MetadataStore
@@ -120,6 +121,29 @@ class SharedExecutionStore(MetadataExecutionStore):
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
         self.save_if_unmoved(ti)
 
+    def save_task_instances(self, tis: Sequence[TaskInstanceRecord]) -> None:
+        self.save_all_unmoved(tis)
+
+    def save_all_unmoved(self, tis: Sequence[TaskInstanceRecord]) -> list[bool]:
+        """:meth:`save_if_unmoved` for each; the scheduler's decisions (``scheduled``, or a
+        skip or upstream failure, with the same dates) in one transaction per kind: a pass
+        over a wide DAG decides hundreds at once."""
+        saved = [False] * len(tis)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for index, ti in enumerate(tis):
+            if ti.state in DECISIONS:
+                groups.setdefault(_decision_columns(ti), []).append(index)
+        for columns, indexes in groups.items():
+            state, fields = columns[0], dict(columns[1:])
+            changes = [(_key(tis[i]), UNDECIDED) for i in indexes]
+            results = self.store.update_tis_state(changes, row_state(state), **fields)
+            for index, changed in zip(indexes, results, strict=True):
+                saved[index] = changed
+        for index, ti in enumerate(tis):
+            if not saved[index]:  # not a decision, or its row moved or is missing: one by one
+                saved[index] = self.save_if_unmoved(ti)
+        return saved
+
     def save_if_unmoved(self, ti: TaskInstanceRecord) -> bool:
         """Save ``ti`` unless another process moved it first (then theirs stands); whether
         the stored row now says what ``ti`` says."""
@@ -151,6 +175,18 @@ class SharedExecutionStore(MetadataExecutionStore):
         )
 
 
+def _key(ti: TaskInstanceRecord) -> rec.TaskInstanceKey:
+    return rec.TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
+
+
+def _decision_columns(ti: TaskInstanceRecord) -> tuple[Any, ...]:
+    """The state and the columns a decision writes (``scheduled`` changes no date)."""
+    if ti.state == TaskInstanceState.SCHEDULED:
+        return (ti.state,)
+    dates = ("start_date", ti.start_date), ("end_date", ti.end_date), ("duration", ti.duration)
+    return (ti.state, *dates)
+
+
 class PassExecutionStore(SharedExecutionStore):
     """A :class:`SharedExecutionStore` for one scheduler pass over a run: the run's task
     instances are read once; a write through this store updates that snapshot (or, when
@@ -175,8 +211,21 @@ class PassExecutionStore(SharedExecutionStore):
         return [_copy(ti) for ti in snapshot]
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
+        if not self.save_if_unmoved(ti):
+            self._snapshot.clear()
+            return
+        self._remember(ti)
+
+    def save_task_instances(self, tis: Sequence[TaskInstanceRecord]) -> None:
+        for ti, saved in zip(tis, self.save_all_unmoved(tis), strict=True):
+            if not saved:
+                self._snapshot.clear()
+                return
+            self._remember(ti)
+
+    def _remember(self, ti: TaskInstanceRecord) -> None:
         snapshot = self._snapshot.get((ti.dag_id, ti.run_id))
-        if not self.save_if_unmoved(ti) or snapshot is None:
+        if snapshot is None:
             self._snapshot.clear()
             return
         saved = _copy(ti)

@@ -9,7 +9,7 @@ metadata store (``airstream.store``) is adapted to the same interface.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -95,6 +95,9 @@ class ExecutionStore(Protocol):
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None: ...
 
+    def save_task_instances(self, tis: Sequence[TaskInstanceRecord]) -> None:
+        """:meth:`save_task_instance` for each, in one transaction where the store can."""
+
     def delete_task_instance(self, ti: TaskInstanceRecord) -> None: ...
 
     def list_task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]: ...
@@ -179,6 +182,10 @@ class MemoryExecutionStore:
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
         self.task_instances[(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)] = ti
+
+    def save_task_instances(self, tis: Sequence[TaskInstanceRecord]) -> None:
+        for ti in tis:
+            self.save_task_instance(ti)
 
     def delete_task_instance(self, ti: TaskInstanceRecord) -> None:
         self.task_instances.pop((ti.dag_id, ti.run_id, ti.task_id, ti.map_index), None)

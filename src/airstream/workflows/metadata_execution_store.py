@@ -8,6 +8,7 @@ scheduler) persist runs, task instances, XComs and sensor reschedules in the rea
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -129,6 +130,10 @@ class MetadataExecutionStore:
         self.store.delete_dag_run(dag_id, run_id)
 
     # -- task instances -----------------------------------------------------------------------
+
+    def save_task_instances(self, tis: Sequence[TaskInstanceRecord]) -> None:
+        for ti in tis:
+            self.save_task_instance(ti)
 
     def save_task_instance(self, ti: TaskInstanceRecord) -> None:
         row = rec.TaskInstance(

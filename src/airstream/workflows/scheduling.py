@@ -98,6 +98,7 @@ def schedule_step(env: RunEnvironment) -> bool:
     decisions = decide(dag, tis.values(), previous)
     now = env.clock.now()
     changed = False
+    decided: list[TaskInstanceRecord] = []
     for key, decision in decisions.items():
         ti = tis[key]
         if decision == Decision.WAIT:
@@ -106,12 +107,13 @@ def schedule_step(env: RunEnvironment) -> bool:
         if decision in (Decision.SKIP, Decision.UPSTREAM_FAILED):
             ti.state = TIS.SKIPPED if decision == Decision.SKIP else TIS.UPSTREAM_FAILED
             ti.start_date = ti.end_date = now
-            store.save_task_instance(ti)
+            decided.append(ti)
         elif dag.get_task(ti.task_id).is_mapped and ti.map_index < 0:
             expand_mapped_task(env, ti, now)
         else:
             ti.state = TIS.SCHEDULED
-            store.save_task_instance(ti)
+            decided.append(ti)
+    store.save_task_instances(decided)  # one transaction, not one per instance
     return changed
 
 
