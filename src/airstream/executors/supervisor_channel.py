@@ -98,7 +98,7 @@ class ChannelStore(SqlMetadataStore):
     def __init__(self, engine: sa.Engine, channel: socket.socket) -> None:
         super().__init__(engine)
         self._channel = channel
-        self._lock = threading.Lock()  # the heartbeat thread shares the channel
+        self._lock = threading.Lock()  # a task's own threads may share the channel
 
     def _call(self, op: str, *args: Any) -> Any:
         with self._lock:

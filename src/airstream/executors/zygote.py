@@ -33,6 +33,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -76,7 +77,6 @@ def warm_up_store(store: SqlMetadataStore) -> None:
     before forking, saves every task process those milliseconds. The shapes must match
     exactly (the same columns written), or the cache misses.
     """
-    from datetime import UTC, datetime
     from types import SimpleNamespace
 
     from airstream.executors.task_process import claim
@@ -111,7 +111,6 @@ def warm_up_store(store: SqlMetadataStore) -> None:
 
 def warm_up_runner() -> None:
     """Run one no-op task in memory: Jinja, the context and logging set themselves up once."""
-    from datetime import UTC, datetime
 
     from airstream.operators.python import PythonOperator
     from airstream.workflows.dag import DAG
@@ -178,7 +177,6 @@ class Zygote:
         #: Forked task processes waiting for a workload, oldest first.
         self.spares: collections.deque[Spare] = collections.deque()
         self.last_spawn = time.monotonic()
-        self.discarded: set[int] = set()
         self._buffer = pending
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -239,8 +237,6 @@ class Zygote:
         ]
         if not keys:
             return
-        from datetime import UTC, datetime
-
         running = TaskInstanceState.RUNNING
         try:
             # Only instances still running (claimed, not yet ended, not moved by anyone).
@@ -341,7 +337,6 @@ class Zygote:
 
     def _discard(self, spare: Spare) -> None:
         self._close_channel(spare.pid)  # end of file: the spare exits without running anything
-        self.discarded.add(spare.pid)
 
     def _fork(self, body: Callable[[socket.socket], int]) -> int:
         ours, theirs = socket.socketpair()
@@ -415,7 +410,6 @@ class Zygote:
                 self.stopped.discard(pid)
                 continue
             self.stopped.discard(pid)
-            self.discarded.discard(pid)
             self._close_channel(pid)
             for spare in list(self.spares):
                 if spare.pid == pid:

@@ -30,7 +30,11 @@ from airstream.scheduler.run_creation import (
     missing_task_instances,
     store_scheduled_run,
 )
-from airstream.scheduler.shared_execution_store import PassExecutionStore, priority_weight_total
+from airstream.scheduler.shared_execution_store import (
+    PassExecutionStore,
+    priority_weight_total,
+    row_state,
+)
 from airstream.scheduler.state_events import StateObserver
 from airstream.store import MetadataStore
 from airstream.store import records as rec
@@ -62,8 +66,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TIS = rec.TaskInstanceState
-#: The stored state of each runner state (a dict: an Enum call costs microseconds).
-ROW_STATES = {state: TIS(state.value) for state in TaskInstanceState}
 ACTIVE = frozenset({TIS.QUEUED, TIS.RUNNING})
 #: States of a task instance that will still change without a scheduling decision.
 PENDING = frozenset(
@@ -358,7 +360,7 @@ class Scheduler:
                     ti.task_id,
                     ti.map_index,
                 )
-                found.append(Candidate(sort_key, ROW_STATES[ti.state], key, task, fileloc))
+                found.append(Candidate(sort_key, row_state(ti.state), key, task, fileloc))
             elif ti.state in (TaskInstanceState.UP_FOR_RETRY, TaskInstanceState.UP_FOR_RESCHEDULE):
                 due_at = try_due_at(ti, task, run.logical_date)
                 if due_at is not None:
