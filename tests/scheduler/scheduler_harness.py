@@ -28,7 +28,15 @@ def register_dags(store: MetadataStore, folder: Path, paused: bool = False) -> D
     bag = DagBag(folder)
     assert not bag.import_errors, bag.import_errors
     for dag in bag.dags.values():
-        store.upsert_dag(rec.DagModel(dag_id=dag.dag_id, fileloc=dag.fileloc, is_paused=paused))
+        # With the schedule's summary, as the processor stores it: the scheduler loads a
+        # DAG without one ("None") only while it has runs.
+        row = rec.DagModel(
+            dag_id=dag.dag_id,
+            fileloc=dag.fileloc,
+            is_paused=paused,
+            schedule=dag.timetable.summary,
+        )
+        store.upsert_dag(row)
     return bag
 
 

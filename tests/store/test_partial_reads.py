@@ -114,3 +114,20 @@ def test_list_dags_with_fields_skips_the_rest_and_the_tags(store: MetadataStore)
     assert tagged.tags == ("nightly",)
     with pytest.raises(ValueError, match="no DAG field"):
         store.list_dags(fields=("no_such_field",))
+
+
+def test_list_dags_can_skip_one_schedule_but_for_some_ids(store: MetadataStore) -> None:
+    for dag_id, schedule in [("hourly", "@hourly"), ("manual", "None"), ("idle", "None")]:
+        store.upsert_dag(DagModel(dag_id=dag_id, fileloc=f"/dags/{dag_id}.py", schedule=schedule))
+    store.upsert_dag(DagModel(dag_id="unknown", fileloc="/dags/unknown.py"))  # no summary
+
+    def ids(query: DagQuery) -> list[str]:
+        return [d.dag_id for d in store.list_dags(query, fields=("fileloc",))]
+
+    assert ids(DagQuery(skip_schedule="None")) == ["hourly", "unknown"]
+    assert ids(DagQuery(skip_schedule="None", except_dag_ids=["manual"])) == [
+        "hourly",
+        "manual",
+        "unknown",
+    ]
+    assert ids(DagQuery()) == ["hourly", "idle", "manual", "unknown"]

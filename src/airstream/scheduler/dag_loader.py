@@ -9,6 +9,7 @@ load yields ``None``: its runs wait until the file is fixed (the processor recor
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,11 @@ log = logging.getLogger(__name__)
 
 
 class DagLoader:
-    """Loaded DAG files by path, reloaded when a file's modification time changes."""
+    """Loaded DAG files by path, reloaded when a file's modification time changes.
+
+    The scheduler keeps only the files it needs now (:meth:`retain`): a DAG that makes no
+    runs of its own costs no memory until a run of it is triggered.
+    """
 
     def __init__(self) -> None:
         self._bags: dict[str, tuple[int, DagBag]] = {}
@@ -42,3 +47,13 @@ class DagLoader:
             for error in cached[1].import_errors.values():
                 log.warning("Cannot load %s: %s", dag.fileloc, error)
         return cached[1].dags.get(dag.dag_id)
+
+    def retain(self, filelocs: Collection[str]) -> None:
+        """Forget every loaded file but ``filelocs``."""
+        keep = set(filelocs)
+        for fileloc in [f for f in self._bags if f not in keep]:
+            del self._bags[fileloc]
+
+    @property
+    def loaded_files(self) -> frozenset[str]:
+        return frozenset(self._bags)

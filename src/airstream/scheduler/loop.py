@@ -60,6 +60,7 @@ from airstream.workflows.readiness import (
 from airstream.workflows.scheduling import schedule_step
 from airstream.workflows.state import TaskInstanceState
 from airstream.workflows.task_runner import Clock, RunEnvironment, SystemClock
+from airstream.workflows.timetables import NULL_SCHEDULE_SUMMARY
 
 if TYPE_CHECKING:
     from airstream.workflows.dag import DAG
@@ -216,11 +217,51 @@ class Scheduler:
         self._check_zombies(now)
 
     def _refresh_dags(self) -> None:
-        # Every full pass: read what the loop uses of each row (its file), not the rest.
-        found = self.store.list_dags(DagQuery(paused=False), fields=("fileloc",))
+        """Load the DAGs this pass decides about; forget the others.
+
+        Those are the DAGs that make runs of their own (by time, assets or topics) and those
+        with runs queued or running. A ``schedule=None`` DAG without runs is neither loaded
+        nor kept: with hundreds of them, the scheduler would otherwise hold them all and
+        look at each one's file on every pass.
+        """
+        active = DagRunQuery(states=[rec.DagRunState.QUEUED, rec.DagRunState.RUNNING])
+        with_runs = {run.dag_id for run in self.store.list_dag_runs(active)}
+        # Every full pass: only those rows, and of each only what the loop uses.
+        query = DagQuery(
+            paused=False, skip_schedule=NULL_SCHEDULE_SUMMARY, except_dag_ids=with_runs
+        )
+        found = self.store.list_dags(query, fields=("fileloc",))
         self._models = {m.dag_id: m for m in found}
-        dags = {dag_id: self.dags.get(model) for dag_id, model in self._models.items()}
-        self._loaded = {dag_id: dag for dag_id, dag in dags.items() if dag is not None}
+        self._loaded = {}
+        for dag_id, model in self._models.items():
+            dag = self.dags.get(model)
+            if dag is not None:
+                self._loaded[dag_id] = dag
+        self._forget_unloaded()
+
+    def _forget_unloaded(self) -> None:
+        self.dags.retain({self._models[dag_id].fileloc for dag_id in self._loaded})
+
+        # Both caches hold DAG objects: keeping an entry would keep its DAG alive.
+        def current(dag: DAG) -> bool:
+            return self._loaded.get(dag.dag_id) is dag
+
+        self._next_run_after = {k: v for k, v in self._next_run_after.items() if current(v[0])}
+        self._weights = {k: v for k, v in self._weights.items() if current(v[0])}
+
+    def _dag(self, dag_id: str) -> DAG | None:
+        """The DAG of an unpaused row, loaded now if this pass did not need it (a dead task
+        of a run that is no longer running still gets its callbacks)."""
+        dag = self._loaded.get(dag_id)
+        if dag is None:
+            model = self._models.get(dag_id) or self.store.get_dag(dag_id)
+            if model is None or model.is_paused:
+                return None
+            self._models[dag_id] = model
+            dag = self.dags.get(model)
+            if dag is not None:
+                self._loaded[dag_id] = dag
+        return dag
 
     def _get_run(self, run: tuple[str, str]) -> rec.DagRun | None:
         return self.store.get_dag_run(*run)
@@ -391,7 +432,7 @@ class Scheduler:
         ):
             self.observer.task_states(run, self.store.list_run_tis(run.dag_id, run.run_id))
             self.observer.run_state(run, failed)
-            dag = self._loaded.get(run.dag_id)
+            dag = self._dag(run.dag_id)
             if dag is not None:
                 self._queue_dag_callbacks(dag, run, failed, reason)
 
@@ -413,7 +454,8 @@ class Scheduler:
     def _queue_task_callbacks(self, ti: rec.TaskInstance, new: TIS, reason: str) -> None:
         """A task process died and its attempt was failed here: have the task's failure
         (or retry) callbacks called, which the dead process could not do."""
-        dag, model = self._loaded.get(ti.dag_id), self._models.get(ti.dag_id)
+        dag = self._dag(ti.dag_id)
+        model = self._models.get(ti.dag_id)
         if dag is None or model is None or not dag.has_task(ti.task_id):
             return
         retrying = new == TIS.UP_FOR_RETRY

@@ -36,6 +36,10 @@ class DagQuery:
     include_stale: bool = False
     tags: Collection[str] | None = None
     fileloc: str | None = None
+    #: Leave out the DAGs whose ``schedule`` summary is this one, but for ``except_dag_ids``:
+    #: the scheduler's pass reads the DAGs that make runs and those that have runs.
+    skip_schedule: str | None = None
+    except_dag_ids: Collection[str] = ()
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,23 @@ class DagRunInfo:
         return self.data_interval.start
 
 
+#: The summary of ``schedule=None`` (stored as the DAG row's ``schedule``): a DAG with it
+#: makes no runs of its own, so the scheduler loads it only while it has runs.
+NULL_SCHEDULE_SUMMARY = "None"
+
+
 class Timetable:
     """Base timetable: no automatic runs; manual runs cover an empty interval."""
 
-    summary: str = "None"
+    summary: str = NULL_SCHEDULE_SUMMARY
     periodic: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # As Airflow's: a timetable that names no summary is summed up by its type's name.
+        # Never "None", which would tell the scheduler it makes no runs of its own.
+        super().__init_subclass__(**kwargs)
+        if "summary" not in cls.__dict__:
+            cls.summary = cls.__name__
 
     def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
         return DataInterval(run_after, run_after)
@@ -74,6 +86,8 @@ class Timetable:
 
 class NullTimetable(Timetable):
     """``schedule=None``: only manual runs."""
+
+    summary = NULL_SCHEDULE_SUMMARY
 
 
 class OnceTimetable(Timetable):

@@ -202,4 +202,10 @@ def _dag_conditions(query: DagQuery) -> list[Any]:
         conditions.append(t.dag.c.dag_id.in_(tagged))
     if query.fileloc is not None:
         conditions.append(t.dag.c.fileloc == query.fileloc)
+    if query.skip_schedule is not None:
+        summary = t.dag.c.timetable_summary
+        kept = [summary.is_(None), summary != query.skip_schedule]
+        if query.except_dag_ids:
+            kept.append(t.dag.c.dag_id.in_(list(query.except_dag_ids)))
+        conditions.append(sa.or_(*kept))
     return conditions
